@@ -1,0 +1,53 @@
+"""The one seam to storage: turn a URL into ``(filesystem, path)`` with the right options.
+
+``s3://host:port/bucket/key`` (the MinIO form the reference documents) is turned into
+an ``endpoint_url`` plus a plain ``bucket/key`` path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import fsspec
+from fsspec.core import url_to_fs as _fsspec_url_to_fs
+
+from hyperloader._config import options_for
+
+__all__ = ["is_local", "split_endpoint", "url_to_fs"]
+
+_HOST_PORT = re.compile(r"^s3://(?P<host>[A-Za-z0-9.\-]+):(?P<port>\d+)/(?P<rest>.+)$")
+
+
+def split_endpoint(url: str) -> tuple[str, str | None]:
+    """Split ``s3://host:port/bucket/key`` into (``s3://bucket/key``, ``endpoint_url``)."""
+    m = _HOST_PORT.match(url)
+    if not m:
+        return url, None
+    scheme = "https" if m["port"] == "443" else "http"
+    return f"s3://{m['rest']}", f"{scheme}://{m['host']}:{m['port']}"
+
+
+def is_local(url: str) -> bool:
+    """Return True for plain paths and ``file://`` URLs, which are read in place."""
+    return "://" not in url or url.startswith("file://")
+
+
+def url_to_fs(url: str, **overrides: Any) -> tuple[fsspec.AbstractFileSystem, str]:
+    """Return the filesystem and path for ``url``, using the configured storage options.
+
+    Args:
+        url: a plain path or any fsspec URL.
+        **overrides: options that win over the configured ones.
+    """
+    options = options_for(url)
+    url, endpoint = split_endpoint(url)
+    if endpoint:
+        client_kwargs = dict(options.get("client_kwargs") or {})
+        options.setdefault("endpoint_url", endpoint)
+        options["client_kwargs"] = client_kwargs
+    options.update(overrides)
+    if url.startswith("s3://") and "endpoint_url" in options:
+        # s3fs takes the endpoint either top-level or in client_kwargs; normalise.
+        options.setdefault("client_kwargs", {})
+    return _fsspec_url_to_fs(url, **options)
