@@ -43,6 +43,7 @@ class FrameTables:
 
 def meta_type_name(value: Any) -> str | None:
     """Return the column kind of a scalar meta value, or None for nested values."""
+    value = _plain(value)
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -54,6 +55,20 @@ def meta_type_name(value: Any) -> str | None:
     if isinstance(value, (dt.datetime, dt.date)):
         return "timestamp"
     return None
+
+
+def _plain(value: Any) -> Any:
+    # a numpy scalar (np.int64, np.bool_, ...) counts as the Python value it holds
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
+def _as_timestamp(value: Any) -> Any:
+    # a bare date is midnight UTC; Arrow will not turn a date into a timestamp by itself
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return value
 
 
 _ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "string": pa.string(),
@@ -85,7 +100,7 @@ class _MetaColumns:
                     raise InvalidFrameError(
                         f"meta key {key!r} holds {kind} here but {known} in other frames",
                         frame_id=frame_id, field=f"{self.where}.{key}", value=value)
-            self.values[key].append(value)
+            self.values[key].append(_as_timestamp(_plain(value)))
         self.rows += 1
         for col in self.values.values():
             if len(col) < self.rows:
@@ -146,4 +161,6 @@ def frames_to_tables(frames: Iterable[Mapping[str, Any] | Any]) -> FrameTables:
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
     raise TypeError(f"not JSON serialisable: {value!r}")

@@ -50,8 +50,11 @@ class _FrameCommon:
 
     @property
     def context_id(self) -> str:
-        """Grouping key; defaults to the first source's URI."""
-        return self._context_id if self._context_id is not None else self.sources[0].uri
+        """Grouping key; defaults to the first source's URI ("" while a group is empty)."""
+        if self._context_id is not None:
+            return self._context_id
+        sources = self.sources
+        return sources[0].uri if sources else ""
 
     @context_id.setter
     def context_id(self, value: str | None) -> None:
@@ -224,7 +227,7 @@ class SingleFrame(_FrameCommon):
                        labels: Sequence[str] | str | None = None,
                        confidence: float | None = None,
                        metadata: dict[str, Any] | None = None,
-                       id: str | None = None, **kwargs: Any) -> Roi:
+                       id: str | None = None, *, sources: Sequence[str] | None = None) -> Roi:
         """Add a ROI; with no geometry it is a frame-level label.
 
         A box is stored as its 4-corner polygon; a list of lists is a multi-part polygon.
@@ -236,7 +239,7 @@ class SingleFrame(_FrameCommon):
         roi = make_roi(poly2d_xy=poly2d_xy, box2d_xywh=box2d_xywh,
                        ellipse2d_xyrrt=ellipse2d_xyrrt, points2d_xy=points2d_xy,
                        labels=labels, confidence=confidence, metadata=metadata, id=id,
-                       sources=kwargs.pop("sources", [self._source.id]),
+                       sources=sources or [self._source.id],
                        frame_id=self.id, field=field)
         validate_roi_dict(_roi_json(roi), frame_id=self.id, field=field,
                           source_ids={self._source.id})

@@ -34,7 +34,11 @@ def join_parts(parts: Sequence[Sequence[float]]) -> list[float]:
 
 def is_multipart(poly: Sequence) -> bool:
     """Return True when ``poly`` is a list of parts rather than a flat list."""
-    return bool(poly) and isinstance(poly[0], (list, tuple))
+    if len(poly) == 0:  # len(), not bool(): a numpy array has no truth value
+        return False
+    first = poly[0]
+    return isinstance(first, (list, tuple)) or (
+        hasattr(first, "__len__") and not isinstance(first, str))
 
 
 def box_to_poly(box_xywh: Sequence[float]) -> list[float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
+from hyperloader.errors import InvalidFrameError
 from hyperloader.model._annotate import make_roi
 from hyperloader.model._frame import SingleFrame, _FrameCommon
 from hyperloader.model._parts import Roi, Source
@@ -33,7 +34,8 @@ class FrameGroup(_FrameCommon, MutableMapping[str, SingleFrame]):
         self._init_common(id, metadata, context_id, timestamp)
         self._frames: dict[str, SingleFrame] = {}
         self.global_annotations: list[Roi] = []
-        self._roi_order: dict[str, int] = {}
+        # ROIs in the order from_dict read them; identity, not id, since ids may repeat
+        self._loaded_rois: list[Roi] = []
         for key, frame in (frames or {}).items():
             self[key] = frame
 
@@ -43,6 +45,9 @@ class FrameGroup(_FrameCommon, MutableMapping[str, SingleFrame]):
     def __setitem__(self, key: str, frame: SingleFrame) -> None:
         if not isinstance(frame, SingleFrame):
             raise TypeError(f"FrameGroup members must be SingleFrame, got {type(frame).__name__}")
+        if not isinstance(key, str) or not key:
+            raise InvalidFrameError("source id must be a non-empty string", frame_id=self.id,
+                                    field="sources", value=key)
         frame._source.id = key
         # a member's metadata is its source's meta: make them one dict
         frame._source.meta.update(frame.meta)
@@ -73,9 +78,11 @@ class FrameGroup(_FrameCommon, MutableMapping[str, SingleFrame]):
         """Every ROI of the group: members' and global, in stored order."""
         rois = [r for f in self._frames.values() for r in f.annotations]
         rois += self.global_annotations
-        if self._roi_order:
-            tail = len(self._roi_order)
-            rois.sort(key=lambda r: self._roi_order.get(r.id, tail))
+        if self._loaded_rois:
+            present = {id(r) for r in rois}
+            ordered = [r for r in self._loaded_rois if id(r) in present]
+            loaded = {id(r) for r in ordered}
+            rois = ordered + [r for r in rois if id(r) not in loaded]
         return rois
 
     def add_global_annotation(self, poly2d_xy: Sequence | None = None,

@@ -124,6 +124,16 @@ def _apply_common(frame: _FrameCommon, d: Mapping[str, Any]) -> None:
     frame.saved_in_version = d.get("saved_in_version")
 
 
+def _rois_from_dicts(d: Mapping[str, Any], frame_id: str, source_ids: list[str]) -> list[Roi]:
+    rois = []
+    for i, r in enumerate(d.get("rois") or []):
+        roi = roi_from_dict(r, frame_id=frame_id, field=f"rois[{i}]")
+        if not r.get("sources"):  # a ROI naming no source belongs to the whole frame
+            roi.sources = list(source_ids)
+        rois.append(roi)
+    return rois
+
+
 def single_frame_from_dict(d: Mapping[str, Any]) -> SingleFrame:
     """Build a SingleFrame from JSON with exactly one source.
 
@@ -139,8 +149,7 @@ def single_frame_from_dict(d: Mapping[str, Any]) -> SingleFrame:
     frame._init_common(d.get("id"), dict(d.get("meta") or {}), d.get("context_id"),
                        d.get("timestamp"))
     frame._source = src
-    frame.annotations = [roi_from_dict(r, frame_id=frame.id, field=f"rois[{i}]")
-                         for i, r in enumerate(d.get("rois") or [])]
+    frame.annotations = _rois_from_dicts(d, frame.id, [src.id])
     _apply_common(frame, d)
     return frame
 
@@ -161,10 +170,9 @@ def frame_group_from_dict(d: Mapping[str, Any]) -> FrameGroup:
         member._source = src
         member.annotations = []
         group._frames[src.id] = member
-    rois = [roi_from_dict(r, frame_id=group.id, field=f"rois[{i}]")
-            for i, r in enumerate(d.get("rois") or [])]
-    for i, roi in enumerate(rois):
-        group._roi_order[roi.id] = i
+    rois = _rois_from_dicts(d, group.id, list(group._frames))
+    group._loaded_rois = rois
+    for roi in rois:
         if len(roi.sources) == 1:
             group._frames[roi.sources[0]].annotations.append(roi)
         else:

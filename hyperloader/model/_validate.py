@@ -40,18 +40,17 @@ def validate_poly(poly: Any, *, frame_id: str | None, field: str, min_points: in
     part, start = 0, 0
     values = list(poly) + [POLY_SEPARATOR]
     for i, v in enumerate(values):
-        if i < len(poly) and not _is_number(v):
-            raise InvalidFrameError("polygon coordinates must be numbers", frame_id=frame_id,
+        if i < len(poly) and not (_is_number(v) and math.isfinite(v)):
+            raise InvalidFrameError("polygon coordinates must be finite numbers", frame_id=frame_id,
                                     field=f"{field}[{i}]", value=v)
         if v == POLY_SEPARATOR:
             count = i - start
-            where = f"{field} part {part}"
             if count % 2:
-                raise InvalidFrameError(f"odd number of coordinates ({count}) in a part",
-                                        frame_id=frame_id, field=where, value=list(poly[start:i]))
+                raise InvalidFrameError(f"odd number of coordinates ({count}) in part {part}",
+                                        frame_id=frame_id, field=field, value=list(poly[start:i]))
             if count // 2 < min_points:
-                raise InvalidFrameError(f"a part needs at least {min_points} points, got "
-                                        f"{count // 2}", frame_id=frame_id, field=where,
+                raise InvalidFrameError(f"part {part} needs at least {min_points} points, got "
+                                        f"{count // 2}", frame_id=frame_id, field=field,
                                         value=list(poly[start:i]))
             part, start = part + 1, i + 1
 
@@ -87,8 +86,10 @@ def _validate_source(src: Mapping[str, Any], *, frame_id: str | None, field: str
                                 field=f"{field}.uri", value=uri)
     for dim in ("width", "height"):
         v = src.get(dim)
-        if v is not None and (not _is_number(v) or v < 0):
-            raise InvalidFrameError(f"{dim} must be a non-negative number", frame_id=frame_id,
+        # an int64 column would silently truncate 3.5, so fractions are rejected too
+        if v is not None and not (_is_number(v) and math.isfinite(v) and v >= 0
+                                  and v == int(v)):
+            raise InvalidFrameError(f"{dim} must be a non-negative integer", frame_id=frame_id,
                                     field=f"{field}.{dim}", value=v, uri=uri)
     for j, mask in enumerate(src.get("masks") or ()):
         muri = mask.get("uri")
@@ -112,7 +113,10 @@ def validate_frame_dict(d: Mapping[str, Any]) -> None:
     seen: set[str] = set()
     for i, src in enumerate(sources):
         _validate_source(src, frame_id=fid, field=f"sources[{i}]")
-        sid = src.get("id")
+        sid = src.get("id", "default")
+        if not isinstance(sid, str) or not sid:
+            raise InvalidFrameError("source id must be a non-empty string", frame_id=fid,
+                                    field=f"sources[{i}].id", value=sid)
         if sid in seen:
             raise InvalidFrameError("duplicate source id", frame_id=fid,
                                     field=f"sources[{i}].id", value=sid)
