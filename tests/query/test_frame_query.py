@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from _query_tables import Tables, hits, make_tables, sample_tables
+from tests.query._query_tables import Tables, hits, make_tables, sample_tables
 
 from hyperloader.query import compile_frame_query
 

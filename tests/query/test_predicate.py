@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pyarrow as pa
 import pytest
-from _query_tables import Tables, make_tables, sample_tables
+from tests.query._query_tables import Tables, make_tables, sample_tables
 
 import hyperloader.query as query_pkg
 from hyperloader.errors import QuerySyntaxError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from _query_tables import sample_tables
+from tests.query._query_tables import sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import compile_frame_query, compile_roi_query, compile_source_query

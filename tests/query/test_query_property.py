@@ -10,7 +10,7 @@ import json
 from fnmatch import fnmatchcase
 
 import pyarrow as pa
-from _query_tables import make_tables
+from tests.query._query_tables import make_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _query_tables import hits, make_tables, sample_tables
+from tests.query._query_tables import hits, make_tables, sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import compile_roi_query

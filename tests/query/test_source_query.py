@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _query_tables import hits, sample_tables
+from tests.query._query_tables import hits, sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import FramePredicate, compile_source_query
