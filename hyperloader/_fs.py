@@ -43,11 +43,10 @@ def url_to_fs(url: str, **overrides: Any) -> tuple[fsspec.AbstractFileSystem, st
     options = options_for(url)
     url, endpoint = split_endpoint(url)
     if endpoint:
+        # the host:port written in the URI names the server; it beats a configured default
+        options["endpoint_url"] = endpoint
         client_kwargs = dict(options.get("client_kwargs") or {})
-        options.setdefault("endpoint_url", endpoint)
+        client_kwargs.pop("endpoint_url", None)
         options["client_kwargs"] = client_kwargs
     options.update(overrides)
-    if url.startswith("s3://") and "endpoint_url" in options:
-        # s3fs takes the endpoint either top-level or in client_kwargs; normalise.
-        options.setdefault("client_kwargs", {})
     return _fsspec_url_to_fs(url, **options)

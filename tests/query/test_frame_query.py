@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from tests.query._query_tables import Tables, hits, make_tables, sample_tables
 
 from hyperloader.query import compile_frame_query
+from tests.query._query_tables import Tables, hits, make_tables, sample_tables
 
 CASES = [
     # plain fields, wildcards, regex

@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pyarrow as pa
 import pytest
-from tests.query._query_tables import Tables, make_tables, sample_tables
 
 import hyperloader.query as query_pkg
 from hyperloader.errors import QuerySyntaxError
@@ -18,6 +17,7 @@ from hyperloader.query import (
     compile_roi_query,
     compile_source_query,
 )
+from tests.query._query_tables import Tables, make_tables, sample_tables
 
 
 @pytest.fixture(scope="module")

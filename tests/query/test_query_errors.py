@@ -5,10 +5,10 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from tests.query._query_tables import sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import compile_frame_query, compile_roi_query, compile_source_query
+from tests.query._query_tables import sample_tables
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import json
 from fnmatch import fnmatchcase
 
 import pyarrow as pa
-from tests.query._query_tables import make_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hyperloader.query import compile_frame_query, compile_roi_query, compile_source_query
+from tests.query._query_tables import make_tables
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

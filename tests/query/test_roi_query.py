@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.query._query_tables import hits, make_tables, sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import compile_roi_query
 from hyperloader.query._roi import is_plain_label
+from tests.query._query_tables import hits, make_tables, sample_tables
 
 # ROIs: r0 [car] .9 | r1 [person, partly_occluded] .3 | r2 [car] .2 | r3 [tennis racket] .7
 #       r4 [dog] -  | r5 [] .8 | r6 [Car] .5 | r7 [cat, dog] 1.0

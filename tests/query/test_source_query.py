@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.query._query_tables import hits, sample_tables
 
 from hyperloader.errors import QuerySyntaxError
 from hyperloader.query import FramePredicate, compile_source_query
+from tests.query._query_tables import hits, sample_tables
 
 # s0 F0 front f0.jpg 640 | s1 F1 front f1.png 320 | s2 F1 rear f1_rear.jpg 1920
 # s3 F3 front x3.jpg (no width, preview) | s4 F4 front f4.jpg 640

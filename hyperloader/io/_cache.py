@@ -1,0 +1,301 @@
+"""The local disk cache: remote objects become local files, under a byte budget, once per machine.
+
+A hit costs one dictionary look-up and one ``stat`` (the first hit of an entry in a process
+also checks its checksum against the index). A miss takes the URI's download lock, asks
+the server for the size and ETag, streams to a temp file, then evicts and admits in one
+index transaction and moves the file in place with ``os.replace``. Several threads, DataLoader
+workers and training processes may share one directory.
+
+Counters are per ``Cache`` object (per process after pickling); ``bytes_cached`` and
+``entries`` come from the shared index. Remote objects are assumed immutable: a hit never
+asks the server again, so a changed object is seen only once its entry is evicted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Any
+
+from hyperloader._fs import is_local
+from hyperloader.errors import StoreError
+from hyperloader.io._entries import EntryStore, has_size
+from hyperloader.io._fetch import local_path
+from hyperloader.io._future import FutureOrder
+from hyperloader.io._index import Index
+from hyperloader.io._layout import CacheLayout
+from hyperloader.io._lock import FileLock
+from hyperloader.io._options import DEFAULT_MAX_BYTES, CacheOptions, default_cache_dir
+
+__all__ = ["Cache"]
+
+logger = logging.getLogger(__name__)
+
+_COUNTERS = ("hits", "misses", "local", "corrupt", "failed", "bytes_fetched", "evictions")
+_MEMO_MAX = 1 << 18  # verified entries remembered per process (a forgotten one is re-checked)
+
+
+class Cache:
+    """A bounded, content-addressed disk cache of remote objects, shared across processes.
+
+    Args:
+        directory: where entries live; ``$HYPERLOADER_CACHE_DIR``, else
+            ``~/.cache/hyperloader``, when None. Keep it on a local disk (SQLite and
+            ``flock`` are unreliable on network file systems).
+        max_bytes: the budget for all entries in ``directory``, shared by every process
+            using it. An object larger than the budget raises ``StoreError``.
+        options: eviction strategy, verification, threads, retry and timeouts.
+
+    Local paths and ``file://`` URLs are returned in place, never copied (counted as
+    ``local``). Every other ``get`` counts exactly one of ``hits``, ``misses`` (this object
+    downloaded it, ``prefetch`` included) or ``failed``; ``corrupt`` counts torn entries
+    found (then fetched again, as a miss) and ``evictions`` the entries this object dropped.
+
+    With ``CacheOptions(eviction="belady")`` and ``set_future_order``, the entry read
+    furthest in the future goes first, so a cache smaller than the dataset keeps a stable
+    part of it across epochs instead of re-downloading everything (LRU's worst case). The
+    index stores each entry's next read; use one strategy per directory.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES, options: CacheOptions | None = None) -> None:
+        if int(max_bytes) <= 0:
+            raise ValueError(f"Cache max_bytes must be > 0, got {max_bytes}")
+        self.directory = os.path.abspath(os.path.expanduser(os.fspath(directory)
+                                                            if directory else default_cache_dir()))
+        self.max_bytes = int(max_bytes)
+        self.options = options or CacheOptions()
+        self._future = FutureOrder()
+        self._reset_runtime()
+
+    def _reset_runtime(self) -> None:
+        self._pid = os.getpid()
+        self._mutex = threading.Lock()
+        self._counters = dict.fromkeys(_COUNTERS, 0)
+        self._verified: dict[str, tuple[str, str, int]] = {}  # uri -> (key, path, size)
+        self._layout = CacheLayout(self.directory)
+        self._store: EntryStore | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._policy = self.options.eviction_policy()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"directory": self.directory, "max_bytes": self.max_bytes,
+                "options": self.options, "future": self._future}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.directory, self.max_bytes = state["directory"], state["max_bytes"]
+        self.options, self._future = state["options"], state["future"]
+        self._reset_runtime()
+
+    def __repr__(self) -> str:
+        return (f"Cache({self.directory!r}, max_bytes={self.max_bytes}, "
+                f"eviction={self.options.eviction!r})")
+
+    # -- public interface -------------------------------------------------------------------
+
+    def get(self, uri: str) -> str:
+        """Return a local path holding the content of ``uri``, downloading it if needed.
+
+        Raises:
+            StoreError: the object is missing, larger than the budget, or every attempt failed.
+        """
+        return self._ensure(uri)[0]
+
+    def open(self, uri: str) -> IO[bytes]:
+        """Open the content of ``uri`` for reading, immune to a concurrent eviction.
+
+        Raises:
+            StoreError: as ``get``.
+        """
+        try:
+            return open(self.get(uri), "rb")
+        except FileNotFoundError:  # evicted by another process between get and open
+            with self._mutex:
+                self._verified.pop(uri, None)
+            return open(self.get(uri), "rb")
+
+    def prefetch(self, uris: Iterable[str]) -> list[Future[str]]:
+        """Start downloading ``uris`` in the background; return one future per unique URI."""
+        pool = self._thread_pool()
+        return [pool.submit(self._prefetch_one, uri) for uri in dict.fromkeys(uris)]
+
+    def _prefetch_one(self, uri: str) -> str:
+        try:
+            return self._ensure(uri, observe=False)[0]
+        except StoreError as exc:  # also kept in the future, which nobody may look at
+            logger.warning("prefetch of %s failed: %s", uri, exc)
+            raise
+
+    def invalidate(self, uri: str) -> None:
+        """Drop the cached copy of ``uri`` so that the next ``get`` downloads it again."""
+        if is_local(uri):
+            return
+        store = self._entries()
+        with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
+            found = store.find(uri)
+            if found is not None:
+                store.drop(found)
+        with self._mutex:
+            self._verified.pop(uri, None)
+
+    def set_future_order(self, uris: Iterable[str]) -> None:
+        """Tell the cache the order it will be read in, replacing what it knew (for Belady).
+
+        Call it before handing the cache to DataLoader workers: the order travels with the
+        pickled cache, and each worker follows it with its own cursor. It rewrites the
+        ``next_use`` of every cached entry (one index pass), so call it once per epoch,
+        not per batch. With a strategy that ignores the future (``"lru"``) it only records
+        the order.
+        """
+        with self._mutex:
+            self._future.reset(uris)
+        self._refresh_next_use()
+
+    def advise(self, uris: Iterable[str]) -> None:
+        """Append ``uris`` to the known future order (the next epoch, say)."""
+        with self._mutex:
+            self._future.extend(uris)
+        self._refresh_next_use()
+
+    def stats(self) -> dict[str, int]:
+        """Return this object's counters plus the shared ``bytes_cached`` and ``entries``."""
+        entries, cached = self._entries().index.totals()
+        with self._mutex:
+            out = dict(self._counters)
+        out.update(bytes_cached=cached, entries=entries, max_bytes=self.max_bytes)
+        return out
+
+    def audit(self) -> dict[str, int]:
+        """Compare the index with the disk under the write lock (a diagnostic).
+
+        Returns:
+            ``entries`` and ``bytes_cached`` per the index, ``disk_files`` and
+            ``disk_bytes`` found under ``objects/``, ``orphans`` (files without a row)
+            and ``missing`` (rows without a file).
+        """
+        return self._entries().audit()
+
+    def close(self) -> None:
+        """Cancel queued prefetches, wait for running ones, release threads and the index.
+
+        The cache stays usable; resources are re-created on the next call.
+        """
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        store, self._store = self._store, None
+        if store is not None:
+            store.index.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _check_pid(self) -> None:
+        if self._pid != os.getpid():  # forked: never reuse the parent's connection or threads
+            self._reset_runtime()
+
+    def _entries(self) -> EntryStore:
+        self._check_pid()
+        with self._mutex:
+            if self._store is None:
+                self._layout.create()
+                self._layout.sweep_temp()
+                index = Index(self._layout.index, self._layout.index_lock,
+                              self.options.index_timeout_s)
+                self._store = EntryStore(self._layout, index, self._policy, self.options.verify)
+            return self._store
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        self._check_pid()
+        with self._mutex:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.options.num_threads,
+                                                thread_name_prefix="hyperloader-cache")
+            return self._pool
+
+    def _count(self, **deltas: int) -> None:
+        with self._mutex:
+            for name, delta in deltas.items():
+                self._counters[name] += delta
+
+    def _ensure(self, uri: str, *, observe: bool = True) -> tuple[str, str]:
+        """Return ``(path, outcome)`` with outcome ``"local"``, ``"hit"`` or ``"miss"``.
+
+        ``observe=False`` (prefetching) leaves the future-order cursor where it is.
+        """
+        try:
+            if is_local(uri):
+                path = local_path(uri)
+                self._count(local=1)
+                return path, "local"
+            store = self._entries()
+            with self._mutex:
+                if observe:
+                    self._future.observe(uri)
+                next_use = self._future.next_use(uri)
+                known = self._verified.get(uri)
+            if known is not None and has_size(known[1], known[2]):
+                store.index.touch(known[0], next_use)
+                self._count(hits=1)
+                return known[1], "hit"
+            path = self._lookup(store, uri, next_use, repair=False)
+            if path is not None:
+                self._count(hits=1)
+                return path, "hit"
+            return self._fetch_locked(store, uri, next_use)
+        except StoreError:
+            self._count(failed=1)
+            raise
+
+    def _remember(self, uri: str, key: str, path: str, size: int) -> None:
+        with self._mutex:
+            if len(self._verified) >= _MEMO_MAX:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[uri] = (key, path, size)
+
+    def _refresh_next_use(self) -> None:
+        def next_use_of(uri: str) -> int:
+            with self._mutex:
+                return self._future.next_use(uri)
+
+        if self._policy.uses_future:
+            self._entries().refresh_next_use(next_use_of)
+
+    def _lookup(self, store: EntryStore, uri: str, next_use: int, *,
+                repair: bool) -> str | None:
+        """Return the path of a valid entry for ``uri``; drop a torn one when ``repair``."""
+        found = store.find(uri)
+        if found is None:
+            return None
+        if found.state == "ok":
+            self._remember(uri, found.row.key, found.path, found.row.size)
+            store.index.touch(found.row.key, next_use)
+            return found.path
+        if repair:
+            if found.state == "corrupt":
+                logger.warning("cache entry for %s at %s is torn or corrupt; fetching it again",
+                               uri, found.path)
+                self._count(corrupt=1)
+            store.drop(found)  # a missing file: evicted meanwhile, or a crash
+        return None
+
+    def _fetch_locked(self, store: EntryStore, uri: str, next_use: int) -> tuple[str, str]:
+        with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
+            path = self._lookup(store, uri, next_use, repair=True)
+            if path is not None:  # another thread or process fetched it meanwhile
+                self._count(hits=1)
+                return path, "hit"
+            new = store.download(uri, next_use=next_use, max_bytes=self.max_bytes,
+                                 retry=self.options.retry)
+        self._remember(uri, new.key, new.path, new.size)
+        self._count(misses=1, bytes_fetched=new.size, evictions=new.evicted)
+        return new.path, "miss"
+

@@ -1,0 +1,139 @@
+"""Read remote objects through the storage seam, with retries: bytes, metadata, or a local file."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from hyperloader._fs import url_to_fs
+from hyperloader.errors import StoreError
+from hyperloader.io._retry import RetryPolicy, call_with_retry
+
+__all__ = ["ObjectInfo", "download_to", "fetch_bytes", "fetch_info", "file_digest",
+           "local_path"]
+
+logger = logging.getLogger(__name__)
+
+_MD5_ETAG = re.compile(r'^"?([0-9a-fA-F]{32})"?$')
+_CHUNK = 1 << 20
+
+
+class TornDownloadError(ConnectionError):
+    """A download ended with the wrong size or checksum; retried like a dropped connection."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What the server says about an object before it is read.
+
+    Attributes:
+        uri: the object's URI.
+        size: its length in bytes, or None when the server does not say.
+        etag: the entity tag, quotes included, or None.
+    """
+
+    uri: str
+    size: int | None
+    etag: str | None
+
+    @property
+    def md5(self) -> str | None:
+        """The content MD5 when the ETag is one (S3 objects not uploaded in parts), else None."""
+        if not self.etag or not self.uri.startswith("s3://"):
+            return None
+        match = _MD5_ETAG.match(self.etag)
+        return match.group(1).lower() if match else None
+
+
+def _resolve(uri: str) -> tuple[Any, str]:
+    try:
+        return url_to_fs(uri)
+    except (ValueError, ImportError, TypeError) as exc:
+        raise StoreError(f"cannot open {uri!r}: {exc}", uri=uri, attempts=0,
+                         transient=False) from exc
+
+
+def local_path(uri: str) -> str:
+    """Return the path of a plain path or ``file://`` URI, which is read in place.
+
+    Raises:
+        StoreError: no such file.
+    """
+    path = url_to_fs(uri)[1] if uri.startswith("file://") else os.fspath(uri)
+    if not os.path.isfile(path):
+        raise StoreError(f"local file {uri!r} not found", uri=uri, attempts=1, transient=False)
+    return path
+
+
+def fetch_info(uri: str, *, retry: RetryPolicy | None = None) -> ObjectInfo:
+    """Return the size and ETag of the object at ``uri`` (one HEAD for S3 and HTTP).
+
+    Raises:
+        StoreError: the object is missing, is a directory, or every attempt failed.
+    """
+    fs, path = _resolve(uri)
+    info = call_with_retry(lambda: fs.info(path), uri=uri, what="reading the metadata of",
+                           policy=retry)
+    if info.get("type") == "directory":
+        raise StoreError(f"{uri!r} is a directory, not an object", uri=uri, attempts=1,
+                         transient=False)
+    etag = info.get("ETag") or info.get("etag") or None
+    size = info.get("size")
+    return ObjectInfo(uri=uri, size=None if size is None else int(size),
+                      etag=None if etag is None else str(etag))
+
+
+def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
+    """Return the whole content of ``uri``, retrying transient failures.
+
+    Args:
+        uri: a plain path or any fsspec URL (``s3://host:port/bucket/key`` included).
+        retry: the backoff policy; ``RetryPolicy()`` when None.
+
+    Raises:
+        StoreError: naming the URI, the attempts and the underlying error.
+    """
+    fs, path = _resolve(uri)
+    return call_with_retry(lambda: bytes(fs.cat_file(path)), uri=uri, what="fetching",
+                           policy=retry)
+
+
+def file_digest(path: str) -> tuple[int, str]:
+    """Return the size and MD5 hex digest of a local file."""
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def download_to(uri: str, dest: str, *, expected: ObjectInfo | None = None,
+                retry: RetryPolicy | None = None) -> tuple[int, str]:
+    """Stream ``uri`` into the local file ``dest`` and check it against ``expected``.
+
+    A size or MD5 mismatch with ``expected`` counts as a torn transfer and is retried.
+
+    Returns:
+        The size and MD5 hex digest of what was written.
+
+    Raises:
+        StoreError: when every attempt failed or the object is missing.
+    """
+    fs, path = _resolve(uri)
+
+    def attempt() -> tuple[int, str]:
+        fs.get_file(path, dest)
+        size, md5 = file_digest(dest)
+        if expected is not None and expected.size is not None and size != expected.size:
+            raise TornDownloadError(f"got {size} bytes, expected {expected.size}")
+        if expected is not None and expected.md5 is not None and md5 != expected.md5:
+            raise TornDownloadError(f"content MD5 {md5} does not match the ETag {expected.etag}")
+        return size, md5
+
+    return call_with_retry(attempt, uri=uri, what="downloading", policy=retry)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import pytest
+
+from hyperloader.io import Cache, CacheOptions, FutureOrder, _evict, get_eviction
+from hyperloader.io._evict import Candidate, register_eviction, take_until
+from hyperloader.io._future import NEVER
+from hyperloader.io._index import Transaction
+
+N = 20
+SIZE = 100
+
+
+def _epoch_misses(cache: Cache, order: list[str]) -> int:
+    before = cache.stats()["misses"]
+    for uri in order:
+        cache.get(uri)
+    return cache.stats()["misses"] - before
+
+
+@pytest.fixture()
+def dataset(mem_put):
+    return [mem_put(f"/ev/{i:03d}.bin", bytes([i]) * SIZE) for i in range(N)]
+
+
+def test_belady_keeps_half_the_dataset_across_epochs_lru_does_not(tmp_path, dataset):
+    budget = N // 2 * SIZE
+    order = list(dataset)  # the same order both epochs: LRU's worst case
+
+    lru = Cache(tmp_path / "lru", max_bytes=budget, options=CacheOptions(eviction="lru"))
+    assert _epoch_misses(lru, order) == N
+    assert _epoch_misses(lru, order) == N  # re-downloads everything (Mosaic Streaming #658)
+
+    belady = Cache(tmp_path / "belady", max_bytes=budget,
+                   options=CacheOptions(eviction="belady"))
+    belady.set_future_order(order + order)
+    assert _epoch_misses(belady, order) == N
+    assert _epoch_misses(belady, order) == N // 2
+    for cache in (lru, belady):
+        assert cache.stats()["bytes_cached"] <= budget
+        assert cache.audit()["disk_bytes"] <= budget
+        cache.close()
+
+
+def test_belady_with_one_epoch_known_at_a_time(tmp_path, dataset):
+    budget = N // 2 * SIZE
+    cache = Cache(tmp_path / "b", max_bytes=budget, options=CacheOptions(eviction="belady"))
+    cache.set_future_order(dataset)
+    assert _epoch_misses(cache, dataset) == N
+    reshuffled = dataset[::-1]
+    cache.set_future_order(reshuffled)
+    assert _epoch_misses(cache, reshuffled) == N // 2
+    cache.close()
+
+
+def test_belady_without_future_order_is_lru(tmp_path, dataset):
+    cache = Cache(tmp_path / "b", max_bytes=N // 2 * SIZE,
+                  options=CacheOptions(eviction="belady"))
+    assert _epoch_misses(cache, dataset) == N
+    assert _epoch_misses(cache, dataset) == N
+    cache.close()
+
+
+def test_future_order_follows_reads():
+    future = FutureOrder(["a", "b"])
+    future.extend(["a"])
+    assert len(future) == 3
+    assert future.next_use("a") == 0 and future.next_use("b") == 1
+    future.observe("a")
+    assert future.next_use("a") == 2 and future.cursor == 1
+    future.observe("zzz")  # outside the order: no move
+    assert future.cursor == 1 and future.next_use("zzz") == NEVER
+    future.observe("a")
+    assert future.next_use("a") == NEVER and future.next_use("b") == NEVER
+    future.reset(["b"])
+    assert future.cursor == 0 and future.next_use("b") == 0
+
+
+def test_advise_extends_the_order_for_entries_already_cached(tmp_path, dataset):
+    budget = N // 2 * SIZE
+    cache = Cache(tmp_path / "a", max_bytes=budget, options=CacheOptions(eviction="belady"))
+    cache.set_future_order(dataset)
+    assert _epoch_misses(cache, dataset) == N
+    cache.advise(dataset)  # the next epoch, told late: cached entries learn their next read
+    # epoch 1 ended holding the last N/2 items; the first miss of epoch 2 must give up one
+    # of them (the one read last), so one more miss than N/2 (LRU: N)
+    assert _epoch_misses(cache, dataset) == N // 2 + 1
+    cache.close()
+
+
+def test_prefetch_does_not_move_the_cursor(tmp_path, dataset):
+    cache = Cache(tmp_path / "p", max_bytes=N * SIZE, options=CacheOptions(eviction="belady"))
+    cache.set_future_order(dataset)
+    for future in cache.prefetch(dataset[5:]):
+        future.result()
+    assert cache._future.cursor == 0
+    cache.get(dataset[0])
+    assert cache._future.cursor == 1
+    cache.close()
+
+
+def test_take_until_frees_just_enough():
+    cands = [Candidate(key=k, uri=k, size=10) for k in "abcd"]
+    assert [c.key for c in take_until(iter(cands), 15)] == ["a", "b"]
+    assert [c.key for c in take_until(iter(cands), 10)] == ["a"]
+    assert take_until(iter(cands), 0) == []
+
+
+def test_registry_rejects_unknown_names_and_bad_orders(monkeypatch):
+    monkeypatch.setattr(_evict, "_POLICIES", dict(_evict._POLICIES))
+    with pytest.raises(ValueError, match="unknown eviction strategy 'mru'; known: belady, lru"):
+        get_eviction("mru")
+    with pytest.raises(ValueError, match="must order by"):
+        register_eviction("evil", "size; DROP TABLE entries")
+
+
+def test_registered_order_drives_eviction(tmp_path, mem_put, monkeypatch):
+    monkeypatch.setattr(_evict, "_POLICIES", dict(_evict._POLICIES))
+    register_eviction("largest", "size DESC")
+    small, big, mid = (mem_put(f"/ev/{n}.bin", b"s" * s) for n, s in
+                       (("small", 10), ("big", 40), ("mid", 20)))
+    cache = Cache(tmp_path / "n", max_bytes=70, options=CacheOptions(eviction="largest"))
+    for uri in (small, big, mid):
+        cache.get(uri)
+    cache.get(mem_put("/ev/new.bin", b"n" * 30))  # needs 30 more: the 40-byte one goes
+    cache.get(small)
+    cache.get(mid)
+    stats = cache.stats()
+    assert (stats["hits"], stats["evictions"], stats["bytes_cached"]) == (2, 1, 60)
+    cache.close()
+
+
+def test_eviction_reads_only_the_victims(tmp_path, mem_put, monkeypatch):
+    uris = [mem_put(f"/ev/many{i}.bin", b"m") for i in range(300)]
+    cache = Cache(tmp_path / "m", max_bytes=200)
+    for uri in uris[:200]:
+        cache.get(uri)
+    pulled = []
+    original = Transaction.candidates
+
+    def counting(self, order_by):
+        for cand in original(self, order_by):
+            pulled.append(cand)
+            yield cand
+
+    monkeypatch.setattr(Transaction, "candidates", counting)
+    for uri in uris[200:210]:
+        cache.get(uri)
+    assert len(pulled) == 10 and cache.stats()["evictions"] == 10
+    cache.close()
