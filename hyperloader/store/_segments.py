@@ -1,0 +1,146 @@
+"""Immutable segments: one batch of upserts or tombstones as one zstd Parquet file.
+
+A segment holds a FrameTables in one table: the ``frames`` columns (``doc`` is the frame
+JSON without the store fields) plus ``saved`` (epoch ms), ``saved_in_version``,
+``_tombstone``, and the frame's ROIs and sources nested as ``_rois`` / ``_sources``
+(list<struct>, one list per frame). One file per segment means one PUT to write it and one
+GET to read it, and a segment is either wholly there or not at all. A tombstone row
+carries only the id; its ``doc`` is null.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hyperloader.errors import StoreError
+from hyperloader.model import FrameTables, frames_to_tables
+from hyperloader.store._layout import Store
+
+__all__ = ["TOMBSTONE", "delete_segment", "empty_tables", "read_segment", "stamp", "tombstones",
+           "write_segment"]
+
+TOMBSTONE = "_tombstone"
+_NESTED = {"rois": "_rois", "sources": "_sources"}
+
+
+def empty_tables() -> FrameTables:
+    """Return resolved FrameTables with no rows: every fixed column, no ``_tombstone``."""
+    tables = _empty_segment()
+    return FrameTables(tables.frames.drop_columns([TOMBSTONE]), tables.rois, tables.sources)
+
+
+def _empty_segment() -> FrameTables:
+    return stamp(frames_to_tables([]), saved=0, version_id="")
+
+
+def stamp(tables: FrameTables, *, saved: int, version_id: str) -> FrameTables:
+    """Add the store columns (``saved``, ``saved_in_version``, ``_tombstone``) to upserts."""
+    n = tables.frames.num_rows
+    frames = tables.frames
+    frames = frames.append_column("saved", pa.array(np.full(n, saved, np.int64)))
+    frames = frames.append_column("saved_in_version",
+                                  pa.array([version_id] * n, pa.string()))
+    frames = frames.append_column(TOMBSTONE, pa.array(np.zeros(n, np.bool_)))
+    return FrameTables(frames, tables.rois, tables.sources)
+
+
+def tombstones(frame_ids: list[str], *, saved: int, version_id: str) -> FrameTables:
+    """Return a segment that deletes ``frame_ids``."""
+    base = _empty_segment()
+    n = len(frame_ids)
+    columns = {}
+    for field in base.frames.schema:
+        if field.name == "id":
+            columns["id"] = pa.array(frame_ids, pa.string())
+        elif field.name == "saved":
+            columns["saved"] = pa.array(np.full(n, saved, np.int64))
+        elif field.name == "saved_in_version":
+            columns["saved_in_version"] = pa.array([version_id] * n, pa.string())
+        elif field.name == TOMBSTONE:
+            columns[TOMBSTONE] = pa.array(np.ones(n, np.bool_))
+        else:
+            columns[field.name] = pa.nulls(n, field.type)
+    return FrameTables(pa.table(columns), base.rois, base.sources)
+
+
+def _nest(child: pa.Table, n_frames: int) -> pa.ListArray:
+    """Group a child table (rows ordered by ``frame_index``) into one list per frame."""
+    frame_index = child["frame_index"].to_numpy()
+    offsets = np.searchsorted(frame_index, np.arange(n_frames + 1)).astype(np.int32)
+    struct = child.drop_columns(["frame_index"]).to_struct_array().combine_chunks()
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), struct)
+
+
+def _unnest(lists: pa.ChunkedArray) -> pa.Table:
+    lists = lists.combine_chunks()
+    parents = pc.list_parent_indices(lists).cast(pa.int32())
+    flat = pa.Table.from_struct_array(pc.list_flatten(lists))
+    return flat.add_column(0, "frame_index", parents)
+
+
+def _to_table(tables: FrameTables) -> pa.Table:
+    frames = tables.frames
+    for part, column in _NESTED.items():
+        frames = frames.append_column(column, _nest(getattr(tables, part), frames.num_rows))
+    return frames
+
+
+def _from_table(table: pa.Table) -> FrameTables:
+    rois, sources = (_unnest(table[c]) for c in _NESTED.values())
+    return FrameTables(table.drop_columns(list(_NESTED.values())), rois, sources)
+
+
+def _path(store: Store, dataset_id: str, segment_id: str) -> str:
+    return store.path("datasets", dataset_id, "segments", f"{segment_id}.parquet")
+
+
+def write_segment(store: Store, dataset_id: str, tables: FrameTables) -> tuple[str, int]:
+    """Write ``tables`` as a new segment; return its id and the bytes written.
+
+    Raises:
+        StoreError: when writing fails.
+    """
+    segment_id = uuid.uuid4().hex
+    path = _path(store, dataset_id, segment_id)
+    buf = io.BytesIO()
+    # keep Arrow's list field names ("item") so segments concatenate with fresh tables
+    pq.write_table(_to_table(tables), buf, compression="zstd", use_compliant_nested_type=False)
+    data = buf.getvalue()
+    try:
+        store.write_bytes(path, data)
+    except OSError as exc:
+        raise StoreError(f"cannot write segment {path!r} in store {store.url!r}: {exc}",
+                         uri=store.url) from exc
+    return segment_id, len(data)
+
+
+def delete_segment(store: Store, dataset_id: str, segment_id: str) -> None:
+    """Remove a segment no commit references (a refused write's leftovers)."""
+    try:
+        store.fs.rm_file(_path(store, dataset_id, segment_id))
+    except FileNotFoundError:
+        pass
+
+
+def read_segment(store: Store, dataset_id: str, segment_id: str) -> FrameTables:
+    """Read one segment back.
+
+    Raises:
+        StoreError: when the segment file is missing or unreadable.
+    """
+    path = _path(store, dataset_id, segment_id)
+    try:
+        if store.protocol in ("file", "local"):
+            table = pq.read_table(path)
+        else:  # one GET, no HEAD for the size
+            table = pq.read_table(pa.BufferReader(store.fs.cat_file(path)))
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise StoreError(f"cannot read segment {path!r} in store {store.url!r}: {exc}",
+                         uri=store.url) from exc
+    return _from_table(table)
