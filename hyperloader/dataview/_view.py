@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hyperloader.dataview._enums import IterationOrder, OutputRois
+from hyperloader.dataview._files import FilesMixin
 from hyperloader.dataview._mapping import MappingRule
 from hyperloader.dataview._reading import ReadingMixin
 from hyperloader.dataview._rules import RoiQuery, Rule, compile_rule, make_target
@@ -28,7 +29,7 @@ def _non_negative(value: Any, name: str) -> int:
     return value
 
 
-class DataView(ReadingMixin):
+class DataView(ReadingMixin, FilesMixin):
     """A set of rules over dataset versions, with label mapping, enumeration and order.
 
     Args:
