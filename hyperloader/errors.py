@@ -127,7 +127,12 @@ class DecodeError(HyperloaderError):
 
     def __init__(self, reason: str, *, frame_id: str | None = None, source_id: str | None = None,
                  uri: str | None = None, decoder: str | None = None) -> None:
-        msg = f"frame {frame_id!r} source {source_id!r} uri={uri!r}: {reason}"
+        where = [f"{k} {v!r}" for k, v in (("frame", frame_id), ("source", source_id))
+                 if v is not None]
+        if uri is not None:
+            where.append(f"uri={uri!r}")
+        # re-raised across a DataLoader worker as DecodeError(message): keep it verbatim
+        msg = f"{' '.join(where)}: {reason}" if where else reason
         if decoder:
             msg += f" (decoder {decoder})"
         super().__init__(msg, frame_id=frame_id, source_id=source_id, uri=uri, decoder=decoder)
