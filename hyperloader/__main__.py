@@ -1,0 +1,3 @@
+from hyperloader.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""``python -m hyperloader.cli``."""
+
+from hyperloader.cli import main
+
+raise SystemExit(main())
