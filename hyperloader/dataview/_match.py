@@ -60,7 +60,7 @@ def as_mask(result: object, n: int, what: str) -> np.ndarray:
 def frames_with(hits: np.ndarray, frame_index: np.ndarray, n_frames: int) -> np.ndarray:
     """Return bool per frame: at least one of its ROI rows is a hit."""
     out = np.zeros(n_frames, bool)
-    out[frame_index[hits]] = True
+    out[frame_index[np.flatnonzero(hits)]] = True  # a gather, not a boolean-mask copy
     return out
 
 

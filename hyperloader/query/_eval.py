@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from hyperloader.query._ast import And, AnyRow, Exists, Field, MatchAll, Node, Not, Or
+from hyperloader.query._derived import CodedView, NumericView
 from hyperloader.query._fields import column_type
 from hyperloader.query._literals import column_kind
 from hyperloader.query._match import Matcher, build_matcher
@@ -68,10 +68,7 @@ class _Binder:
         dtype = column_type(field, self.schemas, self.top, self.query, missing_ok=lenient)
         if dtype is None or column_kind(dtype)[0] == "null":
             return lambda ctx: np.zeros(ctx.num_rows(field.table), dtype=bool)
-        if column_kind(dtype)[1]:
-            return lambda ctx: to_bool(pc.greater(
-                pc.list_value_length(ctx.column(field.table, field.column)), 0))
-        return lambda ctx: to_bool(pc.is_valid(ctx.column(field.table, field.column)))
+        return lambda ctx: ctx.present(field.table, field.column).copy()  # cached: read-only
 
 
 def _fold(plans: list[Plan], conjunction: bool) -> Plan:
@@ -90,6 +87,11 @@ def _row_mask(ctx: Context, field: Field, is_list: bool, matcher: Matcher | None
     n = ctx.num_rows(field.table)
     if matcher is None:
         return np.zeros(n, dtype=bool)
+    view = ctx.view(field.table, field.column)
+    if isinstance(view, NumericView) and matcher.numpy is not None:
+        return view.where(matcher.numpy)
+    if isinstance(view, CodedView):
+        return view.rows_where(to_bool(matcher.arrow(view.dictionary)))
     if not is_list:
         return _value_mask(ctx.column(field.table, field.column), matcher)
     values, parents = ctx.flat(field.table, field.column)
@@ -100,10 +102,10 @@ def _row_mask(ctx: Context, field: Field, is_list: bool, matcher: Matcher | None
 
 def _value_mask(values: pa.ChunkedArray, matcher: Matcher) -> np.ndarray:
     if not pa.types.is_dictionary(values.type):
-        return to_bool(matcher(values))
+        return to_bool(matcher.arrow(values))
     parts = [np.zeros(0, dtype=bool)]
     for chunk in values.chunks:
-        hits = to_bool(matcher(chunk.dictionary))
+        hits = to_bool(matcher.arrow(chunk.dictionary))
         indices = chunk.indices.fill_null(0).to_numpy(zero_copy_only=False)
         part = hits[indices] if len(hits) else np.zeros(len(chunk), dtype=bool)
         parts.append(part & to_bool(chunk.is_valid()))

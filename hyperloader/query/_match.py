@@ -2,7 +2,9 @@
 
 A matcher takes flat values (no lists, no dictionaries: the evaluator unwraps those) and
 returns a boolean Arrow array whose nulls mean "no value"; the evaluator turns them into
-``False``. Type mismatches are raised here, before any data is read.
+``False``. Numeric, boolean and timestamp matchers also have a numpy form, which the
+evaluator runs on a column's cached numpy values. Type mismatches are raised here, before
+any data is read.
 
 Wildcards (``*``, ``?``) and ``/regex/`` are case-sensitive and match the whole value.
 A bare ISO date against a timestamp column denotes the whole (UTC) day, in terms and in
@@ -12,7 +14,9 @@ range bounds alike; a datetime denotes that instant.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,7 +32,22 @@ from hyperloader.query._literals import (
 
 __all__ = ["Matcher", "build_matcher"]
 
-Matcher = Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray]
+ArrowTest = Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray]
+NumpyTest = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A leaf's test over flat column values, in one or two forms.
+
+    Attributes:
+        arrow: over Arrow values; nulls in the result mean "no value".
+        numpy: None, or the same test over numpy int64 / float64 / bool values (timestamps
+            as int64 in the column's unit); the caller masks out null rows.
+    """
+
+    arrow: ArrowTest
+    numpy: NumpyTest | None = None
 
 _EXPECT = {"int": "a number", "float": "a number", "bool": "true or false",
            "timestamp": "an ISO-8601 date (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)"}
@@ -95,7 +114,7 @@ def _term(node: Term, kind: str, base: pa.DataType, mismatch: _Mismatch) -> Matc
         raise mismatch(f"{what} need a string field")
     if node.mode == "wildcard":
         like = _like_pattern(value)
-        return lambda values: pc.match_like(values, like)
+        return Matcher(lambda values: pc.match_like(values, like))
     if node.mode == "regex":
         regex = f"^(?:{value})$"
         try:
@@ -103,9 +122,9 @@ def _term(node: Term, kind: str, base: pa.DataType, mismatch: _Mismatch) -> Matc
         except pa.ArrowInvalid as exc:
             raise QuerySyntaxError(mismatch.query, f"bad regular expression: {exc}",
                                    node.pos) from None
-        return lambda values: pc.match_substring_regex(values, regex)
+        return Matcher(lambda values: pc.match_substring_regex(values, regex))
     if kind == "string":
-        return lambda values: pc.equal(values, value)
+        return Matcher(lambda values: pc.equal(values, value))
     if kind == "timestamp":
         instant = parse_instant(value)
         if instant is None:
@@ -116,7 +135,7 @@ def _term(node: Term, kind: str, base: pa.DataType, mismatch: _Mismatch) -> Matc
     parsed = parse_bool(value) if kind == "bool" else parse_number(value)
     if parsed is None:
         raise mismatch.value(value)
-    return lambda values: pc.equal(values, parsed)
+    return Matcher(lambda values: pc.equal(values, parsed), lambda values: values == parsed)
 
 
 def _range(node: Range, kind: str, base: pa.DataType, mismatch: _Mismatch) -> Matcher:
@@ -149,7 +168,7 @@ def _range(node: Range, kind: str, base: pa.DataType, mismatch: _Mismatch) -> Ma
 
 
 def _compare(low, include_low: bool, high, include_high: bool) -> Matcher:
-    def match(values):
+    def arrow(values):
         mask = None
         if low is not None:
             mask = (pc.greater_equal if include_low else pc.greater)(values, low)
@@ -157,7 +176,17 @@ def _compare(low, include_low: bool, high, include_high: bool) -> Matcher:
             upper = (pc.less_equal if include_high else pc.less)(values, high)
             mask = upper if mask is None else pc.and_(mask, upper)
         return pc.is_valid(values) if mask is None else mask
-    return match
+
+    def numpy(values: np.ndarray) -> np.ndarray:
+        mask = None
+        if low is not None:
+            mask = values >= low if include_low else values > low
+        if high is not None:
+            upper = values <= high if include_high else values < high
+            mask = upper if mask is None else np.logical_and(mask, upper, out=mask)
+        return np.ones(len(values), dtype=bool) if mask is None else mask
+
+    return Matcher(arrow, numpy)
 
 
 def _between(unit: str, low: int | None, include_low: bool, high: int | None,
@@ -165,4 +194,4 @@ def _between(unit: str, low: int | None, include_low: bool, high: int | None,
     low = None if low is None else to_unit(low, unit)
     high = None if high is None else to_unit(high, unit)
     compare = _compare(low, include_low, high, include_high)
-    return lambda values: compare(pc.cast(values, pa.int64()))
+    return Matcher(lambda values: compare.arrow(pc.cast(values, pa.int64())), compare.numpy)

@@ -14,6 +14,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hyperloader.query._derived import (
+    CodedView,
+    NumericView,
+    column_view,
+    flat_values,
+    int_column,
+    present,
+)
+
 __all__ = ["TABLES", "Context", "TablesLike", "schemas_of", "to_bool"]
 
 TABLES = ("frames", "rois", "sources")
@@ -75,42 +84,42 @@ def to_bool(result: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:
 
 
 class Context:
-    """One evaluation over one ``TablesLike``; caches what several leaves share."""
+    """One evaluation over one ``TablesLike``.
+
+    What several leaves or several evaluations share (numpy views, flattened lists,
+    dictionary codes) is cached per table by :mod:`hyperloader.query._derived`.
+    """
 
     def __init__(self, tables: TablesLike) -> None:
         self.tables = tables
-        self._cache: dict[tuple[str, ...], Any] = {}
+
+    def table(self, table: str) -> pa.Table:
+        """Return one of the three tables."""
+        return getattr(self.tables, table)
 
     def num_rows(self, table: str) -> int:
         """Return the number of rows in ``table``."""
-        return getattr(self.tables, table).num_rows
+        return self.table(table).num_rows
 
     def column(self, table: str, column: str) -> pa.ChunkedArray:
         """Return a column of ``table``."""
-        return getattr(self.tables, table).column(column)
+        return self.table(table).column(column)
+
+    def view(self, table: str, column: str) -> NumericView | CodedView | None:
+        """Return the column as numpy values or dictionary codes; None: use Arrow."""
+        return column_view(self.table(table), column)
 
     def flat(self, table: str, column: str) -> tuple[pa.ChunkedArray, np.ndarray]:
         """Return a list column's elements and, for each element, the index of its row."""
-        key = ("flat", table, column)
-        if key not in self._cache:
-            col = self.column(table, column)
-            parents = pc.list_parent_indices(col)
-            self._cache[key] = (pc.list_flatten(col),
-                                np.asarray(parents.to_numpy(), dtype=np.int64)
-                                if len(parents) else np.zeros(0, dtype=np.int64))
-        return self._cache[key]
+        return flat_values(self.table(table), column)
 
-    def frame_index(self, table: str) -> np.ndarray:
-        """Return the ``frame_index`` column of ``rois`` or ``sources`` as numpy."""
-        key = ("frame_index", table)
-        if key not in self._cache:
-            col = self.column(table, "frame_index")
-            self._cache[key] = (np.asarray(col.to_numpy(), dtype=np.int64) if len(col)
-                                else np.zeros(0, dtype=np.int64))
-        return self._cache[key]
+    def present(self, table: str, column: str) -> np.ndarray:
+        """Return bool per row: the column has a value (a non-empty list)."""
+        return present(self.table(table), column)
 
     def any_per_frame(self, table: str, mask: np.ndarray) -> np.ndarray:
         """Return, for each frame, whether any of its rows in ``table`` is set in ``mask``."""
         out = np.zeros(self.num_rows("frames"), dtype=bool)
-        out[self.frame_index(table)[mask]] = True
+        frame_index = int_column(self.table(table), "frame_index")
+        out[frame_index[np.flatnonzero(mask)]] = True
         return out
