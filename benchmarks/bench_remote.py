@@ -9,13 +9,16 @@ its own process too) measures:
   GET) or boto3 ``get_object`` (GET), then ``PIL.Image.open(...).convert("RGB")``;
 - hyperloader cold: ``FrameIterableDataset`` over a store whose frames point at
   ``s3://bench/images/*.jpg``, in ``DataLoader(num_workers=2, batch_size=64,
-  collate_fn=collate_frames)``, decode only, read-ahead on; a fresh, empty cache directory;
+  collate_fn=collate_frames)``, decode only, read-ahead on (``--threads`` 32 per worker);
+  a fresh, empty cache directory (``$HYPERLOADER_CACHE_DIR``);
 - hyperloader warm: the next pass over the same cache;
 - local disk: the same loader over frames pointing at the local files.
 
-Rates are images over the whole pass (worker start-up included), the median of ``--reps``.
-CPU columns split the cost per image between the client (this process and its workers) and
-the servers (moto, proxy), which share the same cores.
+Rates are images over the whole pass (worker start-up included), the median of ``--reps``
+interleaved repetitions. CPU columns split the cost per image between the client (this
+process and its workers) and the servers (moto, proxy), which share the same cores: on a
+small machine the cold rate is CPU-bound, and the last lines give that ceiling. Below the
+table: the workers' cache counters and read-ahead stall time (``LoaderStats``).
 
 Run: python benchmarks/bench_remote.py [--n 2000] [--latency-ms 0 20] [--reps 3]
 """
@@ -40,7 +43,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from _s3bench import CREDENTIALS, REPO, Service, cpu_seconds, ensure_images, upload
+from _s3bench import (  # this directory's helper module
+    CREDENTIALS,
+    REPO,
+    Service,
+    cpu_seconds,
+    ensure_images,
+    s3_client,
+    upload,
+)
 from PIL import Image
 from torch.utils.data import DataLoader, get_worker_info
 
@@ -123,12 +134,12 @@ def serial_pass(endpoint: str, keys: list[str], client: str,
         import s3fs
 
         fs = s3fs.S3FileSystem(endpoint_url=endpoint, **CREDENTIALS)  # one per endpoint
+
         def get(key: str) -> bytes:
             return fs.cat_file(f"{BUCKET}/{key}")
     else:
-        from _s3bench import s3_client
-
         s3 = s3_client(endpoint)
+
         def get(key: str) -> bytes:
             return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     get(keys[-1])  # open the connection pool outside the timing: the baseline's best case
@@ -256,7 +267,7 @@ def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: l
 
 # -- report ---------------------------------------------------------------------------------------
 
-def _table(rows: list[Row], args: argparse.Namespace) -> list[str]:
+def _table(rows: list[Row]) -> list[str]:
     out = ["| configuration | latency | images | img/s (median) | min-max | x serial s3fs "
            "| x serial boto3 | x local disk | CPU ms/img client | moto | proxy |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -358,7 +369,7 @@ def main() -> None:
               f"{args.serial_n}; workers={args.workers} batch={args.batch} read-ahead "
               f"threads={args.threads} depth={args.ahead}; reps={args.reps}; "
               f"cores={os.cpu_count()}; load average at the end={os.getloadavg()[0]:.1f}")
-    sys.stdout.write("\n".join([header, "", *_table(rows, args), "", *_worker_lines(rows),
+    sys.stdout.write("\n".join([header, "", *_table(rows), "", *_worker_lines(rows),
                                 *_ceiling_lines(rows)]) + "\n")
 
 

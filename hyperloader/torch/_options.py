@@ -88,9 +88,9 @@ class LoaderOptions:
     drop_last: bool = False
     even_shards: bool = False
     on_error: OnError | str = OnError.RAISE
-    prefetch_items: int = 16
+    prefetch_items: int = 64
     prefetch_bytes: int = 64 << 20
-    prefetch_threads: int = 4
+    prefetch_threads: int = 16
     prefetch_local: bool = False
     use_cache: bool = True
     tune_malloc: bool = True
