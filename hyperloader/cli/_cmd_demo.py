@@ -77,12 +77,10 @@ def _load(view: Any, workers: int, samples: int) -> tuple[int, int, float]:
     Returns:
         ``(images, boxes, seconds)``.
     """
-    from torch.utils.data import DataLoader
-
-    from hyperloader.torch import FrameIterableDataset, collate_frames
+    from hyperloader.torch import FrameIterableDataset, make_loader
 
     dataset = FrameIterableDataset(view)
-    loader = DataLoader(dataset, batch_size=8, num_workers=workers, collate_fn=collate_frames)
+    loader = make_loader(dataset, batch_size=8, num_workers=workers)
     images = boxes = epoch = 0
     start = time.perf_counter()
     while images < samples and view.num_entries():

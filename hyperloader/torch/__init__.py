@@ -15,6 +15,7 @@ from hyperloader.torch._decoders import (
     tune_malloc,
 )
 from hyperloader.torch._iterable import FrameIterableDataset
+from hyperloader.torch._loader import make_loader
 from hyperloader.torch._map_dataset import FrameDataset
 from hyperloader.torch._options import LoaderOptions, MaskMode, OnError, SampleOptions
 from hyperloader.torch._reader import LoaderStats
@@ -34,6 +35,7 @@ __all__ = [
     "build_sample",
     "collate_frames",
     "decode_jpeg_torchvision",
+    "make_loader",
     "merge_states",
     "tune_malloc",
 ]
