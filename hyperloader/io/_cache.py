@@ -1,9 +1,12 @@
 """The local disk cache: remote objects become local files, under a byte budget, once per machine.
 
-A hit costs one dictionary look-up and one ``stat`` (the first hit of an entry in a process
-also checks its checksum against the index). A miss takes the URI's download lock, asks
-the server for the size and ETag, streams to a temp file, then evicts and admits in one
-index transaction and moves the file in place with ``os.replace``. Several threads, DataLoader
+A hit costs one dictionary look-up and one ``stat``: an entry whose file still has the size
+and modification time recorded when its MD5 was last confirmed is trusted, any other is
+hashed again. ``set_future_order`` loads what the index knows of the coming URIs with a few
+statements, so a warm epoch does not query the index per object. A miss takes the URI's
+download lock, streams the object to a temp file with one GET (the entry is keyed by the
+URI and the MD5 of the bytes received), then evicts and admits in one index transaction
+and moves the file in place with ``os.replace``. Several threads, DataLoader
 workers and training processes may share one directory.
 
 Counters are per ``Cache`` object (per process after pickling); ``bytes_cached`` and
@@ -22,7 +25,7 @@ from typing import IO, Any
 
 from hyperloader._fs import is_local
 from hyperloader.errors import StoreError
-from hyperloader.io._entries import EntryStore, has_size
+from hyperloader.io._entries import EntryStore, unchanged
 from hyperloader.io._fetch import local_path
 from hyperloader.io._future import FutureOrder
 from hyperloader.io._index import Index
@@ -75,7 +78,9 @@ class Cache:
         self._pid = os.getpid()
         self._mutex = threading.Lock()
         self._counters = dict.fromkeys(_COUNTERS, 0)
-        self._verified: dict[str, tuple[str, str, int]] = {}  # uri -> (key, path, size)
+        # uri -> (key, path, size, mtime_ns): a hit when the file still has that size and,
+        # unless None, that modification time
+        self._verified: dict[str, tuple[str, str, int, int | None]] = {}
         self._layout = CacheLayout(self.directory)
         self._store: EntryStore | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -150,15 +155,32 @@ class Cache:
         not per batch. With a strategy that ignores the future (``"lru"``) it only records
         the order.
         """
+        uris = list(uris)
         with self._mutex:
             self._future.reset(uris)
         self._refresh_next_use()
+        self._preload(uris)
 
     def advise(self, uris: Iterable[str]) -> None:
         """Append ``uris`` to the known future order (the next epoch, say)."""
+        uris = list(uris)
         with self._mutex:
             self._future.extend(uris)
         self._refresh_next_use()
+        self._preload(uris)
+
+    def count_missing(self, uris: Iterable[str]) -> int:
+        """Return how many of the distinct remote ``uris`` have no entry in the index.
+
+        Entries are not checked on disk here (``get`` does that); after
+        ``set_future_order`` this is a dictionary look-up per URI.
+        """
+        remote = [u for u in dict.fromkeys(uris) if not is_local(u)]
+        with self._mutex:
+            unknown = [u for u in remote if u not in self._verified]
+        if not unknown:
+            return 0
+        return len(unknown) - len(self._entries().index.lookup_many(unknown))
 
     def stats(self) -> dict[str, int]:
         """Return this object's counters plus the shared ``bytes_cached`` and ``entries``."""
@@ -242,7 +264,7 @@ class Cache:
                     self._future.observe(uri)
                 next_use = self._future.next_use(uri)
                 known = self._verified.get(uri)
-            if known is not None and has_size(known[1], known[2]):
+            if known is not None and unchanged(known[1], known[2], known[3]):
                 store.index.touch(known[0], next_use)
                 self._count(hits=1)
                 return known[1], "hit"
@@ -255,11 +277,25 @@ class Cache:
             self._count(failed=1)
             raise
 
-    def _remember(self, uri: str, key: str, path: str, size: int) -> None:
+    def _remember(self, uri: str, key: str, path: str, size: int, mtime_ns: int | None) -> None:
+        if self.options.verify != "checksum":
+            mtime_ns = None  # trusted on size for the rest of this process
         with self._mutex:
             if len(self._verified) >= _MEMO_MAX:
                 self._verified.pop(next(iter(self._verified)))
-            self._verified[uri] = (key, path, size)
+            self._verified[uri] = (key, path, size, mtime_ns)
+
+    def _preload(self, uris: list[str]) -> None:
+        """Remember the index rows of ``uris`` whose checksum was confirmed (a few statements)."""
+        if self.options.verify == "always":  # every entry is hashed once per process
+            return
+        remote = [u for u in dict.fromkeys(uris) if not is_local(u)][:_MEMO_MAX]
+        if not remote:
+            return
+        for uri, row in self._entries().index.lookup_many(remote).items():
+            if row.mtime_ns is not None:
+                path = self._layout.entry_path(row.key, uri)
+                self._remember(uri, row.key, path, row.size, row.mtime_ns)
 
     def _refresh_next_use(self) -> None:
         def next_use_of(uri: str) -> int:
@@ -276,7 +312,7 @@ class Cache:
         if found is None:
             return None
         if found.state == "ok":
-            self._remember(uri, found.row.key, found.path, found.row.size)
+            self._remember(uri, found.row.key, found.path, found.row.size, found.mtime_ns)
             store.index.touch(found.row.key, next_use)
             return found.path
         if repair:
@@ -295,7 +331,7 @@ class Cache:
                 return path, "hit"
             new = store.download(uri, next_use=next_use, max_bytes=self.max_bytes,
                                  retry=self.options.retry)
-        self._remember(uri, new.key, new.path, new.size)
+        self._remember(uri, new.key, new.path, new.size, new.mtime_ns)
         self._count(misses=1, bytes_fetched=new.size, evictions=new.evicted)
         return new.path, "miss"
 

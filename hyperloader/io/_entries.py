@@ -12,25 +12,28 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hyperloader.errors import StoreError
 from hyperloader.io._evict import EvictionPolicy, take_until
-from hyperloader.io._fetch import download_to, fetch_info, file_digest
+from hyperloader.io._fetch import download_to, file_digest, over_budget
 from hyperloader.io._index import Index, IndexRow
 from hyperloader.io._layout import CacheLayout, content_key
 from hyperloader.io._retry import RetryPolicy
 
-__all__ = ["Admitted", "EntryStore", "Found", "has_size"]
+__all__ = ["Admitted", "EntryStore", "Found", "unchanged"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Found:
-    """An index row for a URI and what its file looks like: ``ok``, ``missing``, ``corrupt``."""
+    """An index row for a URI and what its file looks like: ``ok``, ``missing``, ``corrupt``.
+
+    ``mtime_ns`` is the file's modification time when found ``ok`` (else None).
+    """
 
     row: IndexRow
     path: str
     state: str
+    mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Admitted:
     path: str
     size: int
     evicted: int
+    mtime_ns: int
 
 
 class EntryStore:
@@ -50,7 +54,7 @@ class EntryStore:
         layout: the directory's paths.
         index: this process's index handle.
         policy: the eviction strategy.
-        verify: ``"checksum"`` or ``"size"`` (see ``CacheOptions``).
+        verify: ``"checksum"``, ``"always"`` or ``"size"`` (see ``CacheOptions``).
     """
 
     def __init__(self, layout: CacheLayout, index: Index, policy: EvictionPolicy,
@@ -62,18 +66,33 @@ class EntryStore:
         row = self.index.lookup(uri)
         if row is None:
             return None
-        path = self.layout.entry_path(row.key, uri)
-        return Found(row, path, self._check(path, row))
+        return self.check(uri, row)
 
-    def _check(self, path: str, row: IndexRow) -> str:
+    def check(self, uri: str, row: IndexRow) -> Found:
+        """Return the state of the file of ``row``, hashing it only when ``verify`` asks.
+
+        Under ``"checksum"`` a file whose size and modification time are those recorded
+        when its MD5 was last confirmed is trusted; any other file is hashed, and a match
+        is recorded so that the next process need not hash it again.
+        """
+        path = self.layout.entry_path(row.key, uri)
         try:
-            if os.stat(path).st_size != row.size:
-                return "corrupt"
-            if self.verify == "checksum" and file_digest(path)[1] != row.checksum:
-                return "corrupt"
+            stat = os.stat(path)
         except FileNotFoundError:
-            return "missing"
-        return "ok"
+            return Found(row, path, "missing")
+        if stat.st_size != row.size:
+            return Found(row, path, "corrupt")
+        trusted = self.verify == "size" or (self.verify == "checksum"
+                                            and stat.st_mtime_ns == row.mtime_ns)
+        if not trusted:
+            try:
+                if file_digest(path)[1] != row.checksum:
+                    return Found(row, path, "corrupt")
+            except FileNotFoundError:
+                return Found(row, path, "missing")
+            if self.verify == "checksum":
+                self.index.set_mtime(row.key, stat.st_mtime_ns)
+        return Found(row, path, "ok", stat.st_mtime_ns)
 
     def drop(self, found: Found) -> None:
         """Remove a torn entry's row and file."""
@@ -83,29 +102,34 @@ class EntryStore:
 
     def download(self, uri: str, *, next_use: int, max_bytes: int,
                  retry: RetryPolicy) -> Admitted:
-        """Fetch ``uri`` into a temp file, then evict and admit it (caller holds its lock).
+        """Fetch ``uri`` (one request) into a temp file, then evict and admit it.
+
+        The caller holds the URI's download lock. The entry's key is derived from the
+        URI and the MD5 of the bytes received, so no metadata request is needed first.
 
         Raises:
             StoreError: the object is missing, larger than ``max_bytes``, or every attempt
                 failed.
         """
-        info = fetch_info(uri, retry=retry)
-        _check_budget(uri, info.size, max_bytes)
-        key = content_key(info)
-        tmp = self.layout.temp_path(key)
+        tmp = self.layout.temp_path(uri)
         try:
-            size, md5 = download_to(uri, tmp, expected=info, retry=retry)
+            size, md5 = download_to(uri, tmp, max_bytes=max_bytes, retry=retry)
             _check_budget(uri, size, max_bytes)
+            key = content_key(uri, md5)
             path = self.layout.entry_path(key, uri)
-            evicted = self._admit((uri, key, size, md5, info.etag, next_use), tmp, path,
-                                  max_bytes)
+            evicted, mtime_ns = self._admit((uri, key, size, md5, None, next_use), tmp, path,
+                                            max_bytes)
         finally:
             _unlink(tmp)
-        return Admitted(key, path, size, evicted)
+        return Admitted(key, path, size, evicted, mtime_ns)
 
     def _admit(self, row: tuple[str, str, int, str, str | None, int], tmp: str, path: str,
-               max_bytes: int) -> int:
-        """Evict to make room, then move ``tmp`` to ``path`` and index ``row``, atomically."""
+               max_bytes: int) -> tuple[int, int]:
+        """Evict to make room, move ``tmp`` to ``path`` and index ``row``, atomically.
+
+        Returns:
+            The number of entries evicted and the new file's modification time.
+        """
         uri, key, size = row[:3]
         with self.index.transaction() as tx:
             stale = [k for k in tx.keys_for(uri) if k != key]  # older versions of the object
@@ -120,11 +144,12 @@ class EntryStore:
                     _unlink(self.layout.entry_path(victim.key, victim.uri))
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.replace(tmp, path)
-            tx.insert(key, uri, size, *row[3:])
+            mtime_ns = os.stat(path).st_mtime_ns
+            tx.insert(key, uri, size, *row[3:], mtime_ns)
         if victims:
             logger.debug("evicted %d entries (%d bytes) for %s", len(victims),
                          sum(v.size for v in victims), uri)
-        return len(victims)
+        return len(victims), mtime_ns
 
     def refresh_next_use(self, next_use_of: Callable[[str], int]) -> None:
         """Recompute every entry's ``next_use`` (after the future order changed)."""
@@ -143,19 +168,18 @@ class EntryStore:
                 "missing": len(expected.keys() - files.keys())}
 
 
-def _check_budget(uri: str, size: int | None, max_bytes: int) -> None:
-    if size is not None and size > max_bytes:
-        raise StoreError(f"{uri!r} is {size} bytes, more than the whole cache budget "
-                         f"max_bytes={max_bytes}; raise max_bytes or read it with fetch_bytes",
-                         uri=uri, attempts=1, transient=False)
+def _check_budget(uri: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise over_budget(uri, size, max_bytes)
 
 
-def has_size(path: str, size: int) -> bool:
-    """Return True when the file at ``path`` exists and is ``size`` bytes long."""
+def unchanged(path: str, size: int, mtime_ns: int | None) -> bool:
+    """Return True when the file at ``path`` has ``size`` bytes and, unless None, ``mtime_ns``."""
     try:
-        return os.stat(path).st_size == size
+        stat = os.stat(path)
     except FileNotFoundError:
         return False
+    return stat.st_size == size and (mtime_ns is None or stat.st_mtime_ns == mtime_ns)
 
 
 def _unlink(path: str) -> None:

@@ -9,12 +9,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from fsspec.callbacks import Callback
+
 from hyperloader._fs import url_to_fs
 from hyperloader.errors import StoreError
 from hyperloader.io._retry import RetryPolicy, call_with_retry
 
 __all__ = ["ObjectInfo", "download_to", "fetch_bytes", "fetch_info", "file_digest",
-           "local_path"]
+           "local_path", "over_budget"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,34 @@ _CHUNK = 1 << 20
 
 class TornDownloadError(ConnectionError):
     """A download ended with the wrong size or checksum; retried like a dropped connection."""
+
+
+class _Announced(Callback):
+    """Records the length the server announced and stops a download that outgrows ``limit``.
+
+    fsspec file systems report the response's length through ``set_size`` and each chunk
+    written through ``relative_update``. The check runs on chunks only: s3fs calls the
+    latter inside the ``try/finally`` that releases the response.
+    """
+
+    def __init__(self, uri: str, limit: int | None) -> None:
+        super().__init__()
+        self.uri, self.limit = uri, limit
+
+    def relative_update(self, inc: int = 1) -> None:
+        super().relative_update(inc)
+        if self.limit is None:
+            return
+        length = max(self.size or 0, self.value)
+        if length > self.limit:
+            raise over_budget(self.uri, length, self.limit)
+
+
+def over_budget(uri: str, size: int, max_bytes: int) -> StoreError:
+    """Return the error for an object of ``size`` bytes that cannot fit a cache of ``max_bytes``."""
+    return StoreError(f"{uri!r} is {size} bytes, more than the whole cache budget "
+                      f"max_bytes={max_bytes}; raise max_bytes or read it with fetch_bytes",
+                      uri=uri, attempts=1, transient=False)
 
 
 @dataclass(frozen=True)
@@ -114,24 +144,37 @@ def file_digest(path: str) -> tuple[int, str]:
 
 
 def download_to(uri: str, dest: str, *, expected: ObjectInfo | None = None,
+                max_bytes: int | None = None,
                 retry: RetryPolicy | None = None) -> tuple[int, str]:
-    """Stream ``uri`` into the local file ``dest`` and check it against ``expected``.
+    """Stream ``uri`` into the local file ``dest`` with one request, and check what arrived.
 
-    A size or MD5 mismatch with ``expected`` counts as a torn transfer and is retried.
+    The transfer counts as torn, and is retried, when its size differs from the length the
+    server announced, or from ``expected`` (size, and MD5 where its ETag is one).
+
+    Args:
+        uri: a plain path or any fsspec URL.
+        dest: the local file to write (replaced).
+        expected: what a previous ``fetch_info`` said, or None to rely on the response.
+        max_bytes: stop, and raise, as soon as the object is known to be larger.
+        retry: the backoff policy; ``RetryPolicy()`` when None.
 
     Returns:
         The size and MD5 hex digest of what was written.
 
     Raises:
-        StoreError: when every attempt failed or the object is missing.
+        StoreError: when every attempt failed, the object is missing or outgrows
+            ``max_bytes``.
     """
     fs, path = _resolve(uri)
 
     def attempt() -> tuple[int, str]:
-        fs.get_file(path, dest)
+        announced = _Announced(uri, max_bytes)
+        fs.get_file(path, dest, callback=announced)
         size, md5 = file_digest(dest)
-        if expected is not None and expected.size is not None and size != expected.size:
-            raise TornDownloadError(f"got {size} bytes, expected {expected.size}")
+        want = expected.size if expected is not None and expected.size is not None \
+            else announced.size
+        if want is not None and size != want:
+            raise TornDownloadError(f"got {size} bytes, expected {want}")
         if expected is not None and expected.md5 is not None and md5 != expected.md5:
             raise TornDownloadError(f"content MD5 {md5} does not match the ETag {expected.etag}")
         return size, md5

@@ -1,6 +1,7 @@
 """The cache index shared by every process on the machine: a small SQLite file in WAL mode.
 
-One row per cached object version: key, uri, size, checksum, etag, last_used, next_use.
+One row per cached object version: key, uri, size, checksum, etag, last_used, next_use and
+mtime_ns, the file's modification time when its checksum was last confirmed.
 Triggers keep the entry count and byte total in ``totals``, and each eviction order has an
 SQL index, so admitting an object costs O(victims) whatever the number of entries. A write
 transaction (``BEGIN IMMEDIATE``) is the machine-wide lock under which the cache evicts and
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS entries (
     checksum TEXT NOT NULL,
     etag TEXT,
     last_used REAL NOT NULL,
-    next_use INTEGER NOT NULL
+    next_use INTEGER NOT NULL,
+    mtime_ns INTEGER
 );
 CREATE INDEX IF NOT EXISTS entries_uri ON entries(uri);
 CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_used);
@@ -48,16 +50,23 @@ CREATE TRIGGER IF NOT EXISTS entries_removed AFTER DELETE ON entries BEGIN
     UPDATE totals SET entries = entries - 1, bytes = bytes - OLD.size WHERE id = 0;
 END;
 """
+_VERSION = 2  # PRAGMA user_version; 2 added entries.mtime_ns
 _FLUSH_EVERY = 256
+_IN_CHUNK = 500  # URIs per look-up statement (SQLite caps bound parameters)
 _FLUSH_AFTER_S = 2.0
 
 
 class IndexRow(NamedTuple):
-    """What the index knows about the cached version of a URI."""
+    """What the index knows about the cached version of a URI.
+
+    ``mtime_ns`` is the file's modification time when its checksum was last confirmed
+    (None: never), so an unchanged file need not be hashed again.
+    """
 
     key: str
     size: int
     checksum: str
+    mtime_ns: int | None
 
 
 class Transaction:
@@ -90,12 +99,16 @@ class Transaction:
             cursor.close()
 
     def insert(self, key: str, uri: str, size: int, checksum: str, etag: str | None,
-               next_use: int) -> None:
+               next_use: int, mtime_ns: int | None) -> None:
         """Add the row of ``key`` (absent), read now."""
         self._conn.execute(
-            "INSERT INTO entries (key, uri, size, checksum, etag, last_used, next_use) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (key, uri, size, checksum, etag, time.time(), next_use))
+            "INSERT INTO entries (key, uri, size, checksum, etag, last_used, next_use, mtime_ns) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, uri, size, checksum, etag, time.time(), next_use, mtime_ns))
+
+    def set_mtime(self, key: str, mtime_ns: int) -> None:
+        """Record that the file of ``key`` matched its checksum at ``mtime_ns``."""
+        self._conn.execute("UPDATE entries SET mtime_ns = ? WHERE key = ?", (mtime_ns, key))
 
     def uris(self) -> list[tuple[str, str]]:
         """Return ``(key, uri)`` of every entry."""
@@ -132,6 +145,7 @@ class Index:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(_SCHEMA)
+                _migrate(conn)
             self._conn = conn
         return self._conn
 
@@ -139,9 +153,25 @@ class Index:
         """Return the newest cached version of ``uri``, or None."""
         with self._mutex:
             row = self._connection().execute(
-                "SELECT key, size, checksum FROM entries WHERE uri = ? "
+                "SELECT key, size, checksum, mtime_ns FROM entries WHERE uri = ? "
                 "ORDER BY last_used DESC LIMIT 1", (uri,)).fetchone()
         return None if row is None else IndexRow(*row)
+
+    def lookup_many(self, uris: Iterable[str]) -> dict[str, IndexRow]:
+        """Return the newest cached version of each of ``uris`` that has one."""
+        found: dict[str, tuple[float, IndexRow]] = {}
+        with self._mutex:
+            conn = self._connection()
+            wanted = list(dict.fromkeys(uris))
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start:start + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for uri, last_used, *rest in conn.execute(
+                        "SELECT uri, last_used, key, size, checksum, mtime_ns FROM entries "
+                        f"WHERE uri IN ({marks})", chunk):
+                    if uri not in found or found[uri][0] < last_used:
+                        found[uri] = (last_used, IndexRow(*rest))
+        return {uri: row for uri, (_, row) in found.items()}
 
     def touch(self, key: str, next_use: int) -> None:
         """Record a read of ``key`` (its next read is at ``next_use``); written in a batch."""
@@ -195,8 +225,24 @@ class Index:
             self._conn.close()
             self._conn = None
 
+    def set_mtime(self, key: str, mtime_ns: int) -> None:
+        """Record that the file of ``key`` matched its checksum at ``mtime_ns``."""
+        with self.transaction() as tx:
+            tx.set_mtime(key, mtime_ns)
+
     def __del__(self) -> None:
         # Unflushed touches only cost recency accuracy; a collector must never block on a lock.
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an index written by an older hyperloader up to ``_VERSION`` (under the lock)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= _VERSION:
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    if "mtime_ns" not in columns:  # rows get it once their checksum is confirmed again
+        conn.execute("ALTER TABLE entries ADD COLUMN mtime_ns INTEGER")
+    conn.execute(f"PRAGMA user_version = {_VERSION}")

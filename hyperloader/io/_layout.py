@@ -19,8 +19,6 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from hyperloader.io._fetch import ObjectInfo
-
 __all__ = ["CacheLayout", "content_key"]
 
 logger = logging.getLogger(__name__)
@@ -29,10 +27,13 @@ _LOCK_STRIPES = 1024
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 
 
-def content_key(info: ObjectInfo) -> str:
-    """Return the entry key of one version of an object: sha256(uri + etag, else size)."""
-    version = info.etag if info.etag else f"size={info.size}"
-    return hashlib.sha256(f"{info.uri}\n{version}".encode()).hexdigest()
+def content_key(uri: str, md5: str) -> str:
+    """Return the entry key of one version of an object: sha256 of its URI and content MD5.
+
+    The MD5 is that of the downloaded bytes (for S3 objects not uploaded in parts it is
+    also the ETag), so a key never needs a metadata request of its own.
+    """
+    return hashlib.sha256(f"{uri}\nmd5={md5}".encode()).hexdigest()
 
 
 def _suffix(uri: str) -> str:
@@ -65,9 +66,10 @@ class CacheLayout:
         stripe = int(hashlib.sha256(uri.encode()).hexdigest()[:8], 16) % _LOCK_STRIPES
         return os.path.join(self.locks, f"{stripe:04d}.lock")
 
-    def temp_path(self, key: str) -> str:
-        """Return a fresh temp path for a download of ``key`` (unique per call)."""
-        return os.path.join(self.tmp, f"{key[:16]}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
+    def temp_path(self, uri: str) -> str:
+        """Return a fresh temp path for a download of ``uri`` (unique per call)."""
+        name = hashlib.sha256(uri.encode()).hexdigest()[:16]
+        return os.path.join(self.tmp, f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
 
     def sweep_temp(self, max_age_s: float = 6 * 3600.0) -> int:
         """Delete temp files older than ``max_age_s`` (left by crashed processes)."""

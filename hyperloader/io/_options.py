@@ -12,7 +12,7 @@ from hyperloader.io._retry import RetryPolicy
 __all__ = ["DEFAULT_MAX_BYTES", "CacheOptions", "default_cache_dir", "parse_size"]
 
 DEFAULT_MAX_BYTES = 10 * 2**30
-_VERIFY = ("checksum", "size")
+_VERIFY = ("checksum", "always", "size")
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
           "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?\s*$", re.IGNORECASE)
@@ -25,8 +25,11 @@ class CacheOptions:
     Attributes:
         eviction: a registered strategy, ``"lru"`` or ``"belady"`` (which uses the order
             given to ``Cache.set_future_order`` and falls back to LRU without one).
-        verify: ``"checksum"`` checks size on every hit and the MD5 recorded at download
-            on the first hit of an entry in each process; ``"size"`` checks size only.
+        verify: ``"checksum"`` checks size and modification time on every hit, and hashes
+            a file again (against the MD5 recorded at download) only when they changed
+            since its MD5 was last confirmed; ``"always"`` also hashes each entry on its
+            first hit in every process (catches silent disk corruption, costs a read);
+            ``"size"`` checks size only.
         num_threads: threads for ``Cache.prefetch``.
         retry: backoff for transient fetch failures.
         lock_timeout_s: how long to wait for another process downloading the same object.

@@ -153,6 +153,8 @@ def call_with_retry(fn: Callable[[], T], *, uri: str, what: str,
     while True:
         try:
             return fn()
+        except StoreError:
+            raise  # already final, and already names the URI
         except Exception as exc:  # noqa: BLE001 - classified below, re-raised as StoreError
             transient = is_transient(exc)
             tries += 1

@@ -23,7 +23,7 @@ __all__ = ["FaultyProxy"]
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
                "trailer", "upgrade", "content-length"}
-_MODES = ("503", "reset")
+_MODES = ("503", "reset", "truncate")
 _ERROR_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code>'
                b"<Message>injected by FaultyProxy</Message></Error>")
 
@@ -35,7 +35,9 @@ class FaultyProxy:
         upstream: ``http://host:port`` of the real server.
         fail_first: how many requests (counted from start or ``reset``) to fail.
         mode: ``"503"`` answers ``503 Service Unavailable`` with an S3 error body;
-            ``"reset"`` drops the connection without answering (TCP RST).
+            ``"reset"`` drops the connection without answering (TCP RST);
+            ``"truncate"`` forwards the request but sends only the first half of the
+            response body (with the full ``Content-Length``) and closes the connection.
         latency_s: a delay added before forwarding each request.
 
     Attributes:
@@ -129,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
             return
-        if fail:
+        if fail and mode != "truncate":
             self._reply(503, "Service Unavailable", [("Content-Type", "application/xml")],
                         _ERROR_BODY, len(_ERROR_BODY))
             return
@@ -147,7 +149,11 @@ class _Handler(BaseHTTPRequestHandler):
             upstream_len = resp.getheader("Content-Length")
             length_out = int(upstream_len) if self.command == "HEAD" and upstream_len else len(data)
             kept = [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP_BY_HOP]
-            self._reply(resp.status, resp.reason, kept, data, length_out)
+            cut = fail and self.command != "HEAD"  # mode "truncate"
+            self._reply(resp.status, resp.reason, kept, data[:len(data) // 2] if cut else data,
+                        length_out if not cut else len(data))
+            if cut:
+                self.close_connection = True
         finally:
             conn.close()
 
