@@ -77,8 +77,9 @@ class LoaderOptions:
         prefetch_items: Read-ahead depth in frames (0 reads synchronously).
         prefetch_bytes: Read-ahead depth in bytes.
         prefetch_threads: Threads fetching bytes ahead of decoding.
-        prefetch_local: Read local files ahead on threads too (e.g. on a network file
-            system); by default they are read in place when needed.
+        prefetch_local: Read local files, and remote ones already all in the cache, ahead
+            on threads too (e.g. on a network file system); by default they are read in
+            place when needed.
         use_cache: Fetch remote URIs through the local disk cache (else straight to memory).
         tune_malloc: Raise glibc's mmap and trim thresholds in each loading process.
         rank: Rank to assume when torch.distributed is not initialised; None detects it.

@@ -159,7 +159,8 @@ class FrameReader:
 
         Local files are read in place, on the consumer thread (the page cache is faster
         than a thread hand-off) unless ``prefetch_local`` is set. When the first frame is
-        remote, the cache is told the future read order of every URI (Belady eviction).
+        remote, the cache is told the future read order of every URI (Belady eviction);
+        when every one of them is already cached, they too are read on the consumer thread.
         """
         if len(entry_ids) == 0:
             return False
@@ -169,7 +170,10 @@ class FrameReader:
         if self.loader_options.use_cache:
             uris = [u for _, f in self.frames(entry_ids, range(len(entry_ids)))
                     for u in frame_uris(f, self.sample_options)]
-            self._cache_obj().set_future_order(uris)
+            cache = self._cache_obj()
+            cache.set_future_order(uris)
+            if cache.count_missing(uris) == 0 and not self.loader_options.prefetch_local:
+                return False
         return True
 
     def fetch(self, item: tuple[Any, FrameDict]) -> FetchedFrame:

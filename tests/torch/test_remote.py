@@ -57,3 +57,25 @@ def test_remote_frames_without_the_cache(s3_view):
                                                                     prefetch_items=0))
     assert sorted(t["frame_id"] for _, t in ds) == [f"r{i}" for i in range(N)]
     assert default_cache().stats()["misses"] == 0
+
+
+def test_fully_cached_epoch_is_read_in_place(s3_view, monkeypatch):
+    import hyperloader.io as hio
+
+    started: list[int] = []
+    real = hio.Prefetcher
+
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hio, "Prefetcher", counting)
+    ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
+                                                                    prefetch_threads=2))
+    first = [t["frame_id"] for _, t in ds]
+    assert started == [1]  # cold: read ahead on threads
+    assert [t["frame_id"] for _, t in ds] == first
+    assert started == [1]  # every URI cached: no thread hand-off
+    default_cache().invalidate(s3_view.get_entries(s3_view.plan(0)[:1])[0].source)
+    assert [t["frame_id"] for _, t in ds] == first
+    assert started == [1, 1]  # one missing again: read ahead again
