@@ -128,8 +128,15 @@ def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
         StoreError: naming the URI, the attempts and the underlying error.
     """
     fs, path = _resolve(uri)
-    return call_with_retry(lambda: bytes(fs.cat_file(path)), uri=uri, what="fetching",
+    # s3fs asks for the size (a HEAD) before a GET unless told not to split the read
+    kwargs = {"max_concurrency": 1} if "s3" in _protocols(fs) else {}
+    return call_with_retry(lambda: bytes(fs.cat_file(path, **kwargs)), uri=uri, what="fetching",
                            policy=retry)
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 def file_digest(path: str) -> tuple[int, str]:
