@@ -146,27 +146,45 @@ class Cache:
         with self._mutex:
             self._verified.pop(uri, None)
 
-    def set_future_order(self, uris: Iterable[str]) -> None:
+    def set_future_order(self, uris: Iterable[str], positions: Iterable[int] | None = None,
+                         *, order_start: int | None = None) -> None:
         """Tell the cache the order it will be read in, replacing what it knew (for Belady).
 
-        Call it before handing the cache to DataLoader workers: the order travels with the
-        pickled cache, and each worker follows it with its own cursor. It rewrites the
-        ``next_use`` of every cached entry (one index pass), so call it once per epoch,
-        not per batch. With a strategy that ignores the future (``"lru"``) it only records
-        the order.
+        Without ``positions`` the order is the whole future of the cache: call it before
+        handing the cache to DataLoader workers (the order travels with the pickled
+        cache, and each worker follows it with its own cursor); entries outside it are
+        evicted first. With ``positions``, ``uris`` are this process's share of an order
+        that other processes sharing the directory read too (each DataLoader worker's
+        shard of an epoch, say): ``positions`` place each read in that common order
+        (``epoch * len(plan) + plan_index``, non-decreasing), and entries of the other
+        shares keep their place unless it is before ``order_start`` (the common order's
+        first position, e.g. ``epoch * len(plan)``; the first of ``positions`` when
+        None), which makes it a read of the past. This is what the torch datasets do.
+
+        It rewrites ``next_use`` in the index (one pass) and loads the rows of ``uris``,
+        so call it once per epoch, not per batch. With a strategy that ignores the future
+        (``"lru"``) it only records the order.
+
+        Raises:
+            ValueError: ``positions`` decrease or do not match ``uris`` in number.
         """
         uris = list(uris)
         with self._mutex:
-            self._future.reset(uris)
-        self._refresh_next_use()
+            self._future.reset(uris, positions)
+            start = self._future.start if order_start is None else int(order_start)
+        self._refresh_next_use(shared_from=None if positions is None else start)
         self._preload(uris)
 
-    def advise(self, uris: Iterable[str]) -> None:
-        """Append ``uris`` to the known future order (the next epoch, say)."""
+    def advise(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> None:
+        """Append ``uris`` (at ``positions``) to the known future order: the next epoch, say.
+
+        Raises:
+            ValueError: as ``set_future_order``.
+        """
         uris = list(uris)
         with self._mutex:
-            self._future.extend(uris)
-        self._refresh_next_use()
+            self._future.extend(uris, positions)
+        self._refresh_next_use(shared_from=None if positions is None else self._future.start)
         self._preload(uris)
 
     def count_missing(self, uris: Iterable[str]) -> int:
@@ -297,13 +315,13 @@ class Cache:
                 path = self._layout.entry_path(row.key, uri)
                 self._remember(uri, row.key, path, row.size, row.mtime_ns)
 
-    def _refresh_next_use(self) -> None:
-        def next_use_of(uri: str) -> int:
+    def _refresh_next_use(self, *, shared_from: int | None) -> None:
+        def next_use_of(uri: str) -> int | None:
             with self._mutex:
-                return self._future.next_use(uri)
+                return self._future.next_use(uri) if self._future.knows(uri) else None
 
         if self._policy.uses_future:
-            self._entries().refresh_next_use(next_use_of)
+            self._entries().refresh_next_use(next_use_of, shared_from=shared_from)
 
     def _lookup(self, store: EntryStore, uri: str, next_use: int, *,
                 repair: bool) -> str | None:

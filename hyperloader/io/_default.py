@@ -19,8 +19,8 @@ def default_cache() -> Cache:
 
     Its directory is ``$HYPERLOADER_CACHE_DIR`` (else ``~/.cache/hyperloader``), its budget
     ``$HYPERLOADER_CACHE_MAX_BYTES`` (``"20GiB"`` style accepted, default 10 GiB) and its
-    eviction ``$HYPERLOADER_CACHE_EVICTION`` (default ``"lru"``). A forked child, or a
-    change to those variables, gets a new one.
+    eviction ``$HYPERLOADER_CACHE_EVICTION`` (default ``"belady"``, which is LRU while no
+    future order is known). A forked child, or a change to those variables, gets a new one.
 
     Raises:
         ValueError: an environment variable holds a malformed value.
@@ -28,7 +28,7 @@ def default_cache() -> Cache:
     global _DEFAULT
     env = os.environ
     budget = env.get("HYPERLOADER_CACHE_MAX_BYTES")
-    eviction = env.get("HYPERLOADER_CACHE_EVICTION", "lru")
+    eviction = env.get("HYPERLOADER_CACHE_EVICTION", "belady")
     key = (os.getpid(), env.get("HYPERLOADER_CACHE_DIR"), budget, eviction)
     with _LOCK:
         if _DEFAULT is None or _DEFAULT[0] != key:

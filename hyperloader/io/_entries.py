@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from hyperloader.io._evict import EvictionPolicy, take_until
 from hyperloader.io._fetch import download_to, file_digest, over_budget
+from hyperloader.io._future import NEVER
 from hyperloader.io._index import Index, IndexRow
 from hyperloader.io._layout import CacheLayout, content_key
 from hyperloader.io._retry import RetryPolicy
@@ -151,10 +152,29 @@ class EntryStore:
                          sum(v.size for v in victims), uri)
         return len(victims), mtime_ns
 
-    def refresh_next_use(self, next_use_of: Callable[[str], int]) -> None:
-        """Recompute every entry's ``next_use`` (after the future order changed)."""
+    def refresh_next_use(self, next_use_of: Callable[[str], int | None], *,
+                         shared_from: int | None = None) -> None:
+        """Recompute ``next_use`` after the future order changed, in one transaction.
+
+        Args:
+            next_use_of: the next read of a URI in this process's order, None when the
+                URI is not in it.
+            shared_from: when the order is this process's share of one that other
+                processes read too, the position it starts at: an entry outside it keeps
+                the ``next_use`` another process gave it unless that is already in the
+                past (below ``shared_from``). When None, entries outside it are never read.
+        """
         with self.index.transaction() as tx:
-            tx.set_next_use([(next_use_of(uri), key) for key, uri in tx.uris()])
+            updates = []
+            for key, uri, current in tx.next_uses():
+                new = next_use_of(uri)
+                if new is None:
+                    if shared_from is not None and current >= shared_from:
+                        continue
+                    new = NEVER
+                if new != current:
+                    updates.append((new, key))
+            tx.set_next_use(updates)
 
     def audit(self) -> dict[str, int]:
         """Compare the index with the files under ``objects/``, under the write lock."""

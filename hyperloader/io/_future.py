@@ -24,20 +24,54 @@ class FutureOrder:
         self._positions: dict[str, list[int]] = {}
         self._length = 0
         self._cursor = 0
+        self._start = 0
         self.extend(uris)
 
-    def reset(self, uris: Iterable[str]) -> None:
-        """Replace the known order with ``uris`` and move the cursor to its start."""
+    def reset(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> None:
+        """Replace the known order with ``uris`` and move the cursor to its start.
+
+        Args:
+            uris: the reads, in order.
+            positions: each read's place in an order shared with other processes (say
+                ``epoch * len(plan) + plan_index``, non-decreasing); ``0, 1, 2, ...`` when None.
+
+        Raises:
+            ValueError: ``positions`` decrease, or their count differs from ``uris``.
+        """
         self._positions = {}
         self._length = 0
-        self._cursor = 0
-        self.extend(uris)
+        uris = list(uris)
+        positions = None if positions is None else [int(p) for p in positions]
+        self._start = positions[0] if positions else 0
+        self._cursor = self._start
+        self._length = self._start
+        self.extend(uris, positions)
 
-    def extend(self, uris: Iterable[str]) -> None:
-        """Append ``uris`` to the known order (the next epoch, say)."""
-        for uri in uris:
-            self._positions.setdefault(uri, []).append(self._length)
-            self._length += 1
+    def extend(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> None:
+        """Append ``uris`` to the known order (the next epoch, say), at ``positions``.
+
+        Raises:
+            ValueError: as ``reset``.
+        """
+        uris = list(uris)
+        if positions is None:
+            positions = range(self._length, self._length + len(uris))
+        positions = list(positions)
+        if len(positions) != len(uris):
+            raise ValueError(f"got {len(positions)} positions for {len(uris)} URIs")
+        last = self._length - 1
+        for uri, pos in zip(uris, positions, strict=True):
+            if pos < last:
+                raise ValueError(f"future positions must not decrease: {pos} after {last} "
+                                 f"(uri {uri!r})")
+            self._positions.setdefault(uri, []).append(pos)
+            last = pos
+        self._length = max(self._length, last + 1)
+
+    @property
+    def start(self) -> int:
+        """The first position of the known order (reads before it are in the past)."""
+        return self._start
 
     def observe(self, uri: str) -> None:
         """Record that ``uri`` is being read now."""
@@ -56,10 +90,14 @@ class FutureOrder:
         i = bisect_left(positions, self._cursor)
         return positions[i] if i < len(positions) else NEVER
 
+    def knows(self, uri: str) -> bool:
+        """Return True when ``uri`` is in the known order (read or still to come)."""
+        return uri in self._positions
+
     @property
     def cursor(self) -> int:
         """How far through the known order this process has read."""
         return self._cursor
 
     def __len__(self) -> int:
-        return self._length
+        return self._length - self._start

@@ -110,9 +110,9 @@ class Transaction:
         """Record that the file of ``key`` matched its checksum at ``mtime_ns``."""
         self._conn.execute("UPDATE entries SET mtime_ns = ? WHERE key = ?", (mtime_ns, key))
 
-    def uris(self) -> list[tuple[str, str]]:
-        """Return ``(key, uri)`` of every entry."""
-        return list(self._conn.execute("SELECT key, uri FROM entries"))
+    def next_uses(self) -> list[tuple[str, str, int]]:
+        """Return ``(key, uri, next_use)`` of every entry."""
+        return list(self._conn.execute("SELECT key, uri, next_use FROM entries"))
 
     def set_next_use(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Set ``next_use`` from ``(next_use, key)`` pairs."""

@@ -36,7 +36,7 @@ class CacheOptions:
         index_timeout_s: how long to wait for another process's index transaction.
     """
 
-    eviction: str = "lru"
+    eviction: str = "belady"
     verify: str = "checksum"
     num_threads: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)

@@ -144,11 +144,15 @@ class FrameIterableDataset(torch.utils.data.IterableDataset):
         self._cursor = _Cursor(epoch, len(plan), layers, world, kept, start)
         logger.debug("epoch %d shard %d/%d: %d frames from position %d", epoch,
                      world.shard_index, world.num_shards, len(positions), start)
-        return self._samples(entry_ids, start)
+        # every shard of every rank places its reads in one order: (epoch, shard position)
+        order_start = epoch << 32
+        order = positions[start:].astype(np.int64) + np.int64(order_start)
+        return self._samples(entry_ids, start, order, order_start)
 
-    def _samples(self, entry_ids: np.ndarray, start: int) -> Iterator[Any]:
+    def _samples(self, entry_ids: np.ndarray, start: int, order: np.ndarray,
+                 order_start: int) -> Iterator[Any]:
         reader, cursor = self._reader, self._cursor
-        read_ahead = reader.prepare(entry_ids)
+        read_ahead = reader.prepare(entry_ids, order, order_start)
         items = reader.frames(entry_ids, range(start, start + len(entry_ids)))
         for fetched in reader.fetch_all(items, read_ahead=read_ahead):
             cursor.position = fetched.tag + 1

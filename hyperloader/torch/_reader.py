@@ -154,13 +154,16 @@ class FrameReader:
             for frame in self.view.get_entry_dicts(chunk):
                 yield next(tags), frame
 
-    def prepare(self, entry_ids: np.ndarray) -> bool:
+    def prepare(self, entry_ids: np.ndarray, order: np.ndarray | None = None,
+                order_start: int | None = None) -> bool:
         """Get ready to read ``entry_ids`` in order; return whether to read ahead on threads.
 
         Local files are read in place, on the consumer thread (the page cache is faster
         than a thread hand-off) unless ``prefetch_local`` is set. When the first frame is
-        remote, the cache is told the future read order of every URI (Belady eviction);
-        when every one of them is already cached, they too are read on the consumer thread.
+        remote, the cache is told the future read order of every URI (Belady eviction),
+        placed at ``order`` (each entry's position in the order all shards share, which
+        starts at ``order_start``) when given; when every URI is already cached, they too
+        are read on the consumer thread.
         """
         if len(entry_ids) == 0:
             return False
@@ -168,10 +171,16 @@ class FrameReader:
         if all(is_local(u) for f in first for u in frame_uris(f, self.sample_options)):
             return self.loader_options.prefetch_local
         if self.loader_options.use_cache:
-            uris = [u for _, f in self.frames(entry_ids, range(len(entry_ids)))
-                    for u in frame_uris(f, self.sample_options)]
+            uris: list[str] = []
+            positions: list[int] = []
+            places = range(len(entry_ids)) if order is None else order.tolist()
+            for place, frame in self.frames(entry_ids, places):
+                for uri in frame_uris(frame, self.sample_options):
+                    uris.append(uri)
+                    positions.append(place)
             cache = self._cache_obj()
-            cache.set_future_order(uris)
+            cache.set_future_order(uris, None if order is None else positions,
+                                   order_start=order_start)
             if cache.count_missing(uris) == 0 and not self.loader_options.prefetch_local:
                 return False
         return True

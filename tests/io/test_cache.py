@@ -229,9 +229,9 @@ def test_default_cache_follows_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HYPERLOADER_CACHE_MAX_BYTES", "2MiB")
     cache = default_cache()
     assert cache.directory == str(tmp_path / "cache") and cache.max_bytes == 2 * 2**20
-    assert default_cache() is cache
-    monkeypatch.setenv("HYPERLOADER_CACHE_EVICTION", "belady")
-    assert default_cache() is not cache and default_cache().options.eviction == "belady"
+    assert default_cache() is cache and cache.options.eviction == "belady"
+    monkeypatch.setenv("HYPERLOADER_CACHE_EVICTION", "lru")
+    assert default_cache() is not cache and default_cache().options.eviction == "lru"
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -148,3 +148,40 @@ def test_eviction_reads_only_the_victims(tmp_path, mem_put, monkeypatch):
         cache.get(uri)
     assert len(pulled) == 10 and cache.stats()["evictions"] == 10
     cache.close()
+
+
+def _next_uses(cache: Cache) -> dict[str, int]:
+    import sqlite3
+
+    db = sqlite3.connect(f"{cache.directory}/index.sqlite")
+    try:
+        return dict(db.execute("SELECT uri, next_use FROM entries"))
+    finally:
+        db.close()
+
+
+def test_shared_order_leaves_current_places_and_clears_past_ones(tmp_path, dataset):
+    a = Cache(tmp_path / "s", max_bytes=N * SIZE)
+    for uri in dataset[:4]:
+        a.get(uri)
+    a.set_future_order(dataset[:2], [10, 12], order_start=10)  # a's share: 0 and 1
+    b = Cache(tmp_path / "s", max_bytes=N * SIZE)
+    b.set_future_order(dataset[2:3], [11], order_start=10)  # b's: 2; and 3 is nobody's
+    assert _next_uses(a) == {dataset[0]: 10, dataset[1]: 12, dataset[2]: 11, dataset[3]: NEVER}
+    c = Cache(tmp_path / "s", max_bytes=N * SIZE)
+    c.set_future_order(dataset[3:4], [20])  # a later epoch: the places before 20 are past
+    assert _next_uses(a) == {dataset[0]: NEVER, dataset[1]: NEVER, dataset[2]: NEVER,
+                             dataset[3]: 20}
+    plain = Cache(tmp_path / "s", max_bytes=N * SIZE)
+    plain.set_future_order(dataset[:1])  # no positions: the whole future, others never read
+    assert _next_uses(a) == {dataset[0]: 0, dataset[1]: NEVER, dataset[2]: NEVER,
+                             dataset[3]: NEVER}
+
+
+@pytest.mark.parametrize("uris, positions, match", [
+    (["a", "b"], [5, 4], "must not decrease"),
+    (["a", "b"], [1], "2 URIs"),
+])
+def test_future_positions_are_checked(uris, positions, match):
+    with pytest.raises(ValueError, match=match):
+        FutureOrder().reset(uris, positions)

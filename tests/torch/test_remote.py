@@ -38,7 +38,9 @@ def test_remote_frames_read_ahead_through_the_cache_in_shard_order(s3_view, monk
     orders = []
     original = Cache.set_future_order
     monkeypatch.setattr(Cache, "set_future_order",
-                        lambda self, uris: (orders.append(list(uris)), original(self, orders[-1])))
+                        lambda self, uris, positions=None, **kw: (
+                            orders.append(list(uris)),
+                            original(self, orders[-1], positions, **kw)))
     ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
                                                                     prefetch_threads=2))
     got = [t["frame_id"] for _, t in ds]
@@ -79,3 +81,53 @@ def test_fully_cached_epoch_is_read_in_place(s3_view, monkeypatch):
     default_cache().invalidate(s3_view.get_entries(s3_view.plan(0)[:1])[0].source)
     assert [t["frame_id"] for _, t in ds] == first
     assert started == [1, 1]  # one missing again: read ahead again
+
+
+class _CacheCounters:
+    """collate_frames plus this worker's cache counters (workers restart every epoch)."""
+
+    def __call__(self, batch):
+        from torch.utils.data import get_worker_info
+
+        from hyperloader.torch import collate_frames
+
+        collate_frames(batch)
+        return get_worker_info().id, default_cache().stats()
+
+
+@pytest.mark.parametrize("eviction, most_misses", [("belady", 22), ("lru", 40)])
+def test_two_workers_share_one_belady_order(s3_server, s3_bucket, s3_options, monkeypatch,
+                                             eviction, most_misses):
+    """A cache half the size of a sequential dataset keeps half of it across epochs.
+
+    Belady's optimum is 20 misses in the second epoch; two workers racing may cost one
+    or two more. LRU misses everything on a sequential scan larger than the cache.
+    """
+    torch = pytest.importorskip("torch")
+    config.set_storage_options("s3://", **s3_options)
+    fs = fsspec.filesystem("s3", endpoint_url=s3_server, key="testing", secret="testing")
+    buf = io.BytesIO()
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(buf, "PNG")
+    size = len(buf.getvalue())
+    n = 40
+    fs.pipe({f"{s3_bucket}/seq/{i:03d}.png": buf.getvalue() for i in range(n)})
+    Dataset.create("seq")
+    DatasetVersion.get_version(dataset_name="seq").add_frames(
+        [SingleFrame(f"s3://{s3_bucket}/seq/{i:03d}.png", id=f"s{i:03d}") for i in range(n)])
+    view = DataView(iteration_order="sequential")
+    view.add_query(dataset_name="seq")
+    monkeypatch.setenv("HYPERLOADER_CACHE_MAX_BYTES", str(n // 2 * size))
+    monkeypatch.setenv("HYPERLOADER_CACHE_EVICTION", eviction)
+    ds = FrameIterableDataset(view, loader_options=LoaderOptions(prefetch_items=2,
+                                                                    prefetch_threads=1))
+    misses = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2,
+                                             collate_fn=_CacheCounters())
+        last = dict(loader)  # worker id -> its counters after its last batch
+        misses.append(sum(s["misses"] for s in last.values()))
+        assert max(s["bytes_cached"] for s in last.values()) <= n // 2 * size
+    assert misses[0] == n and misses[1] <= most_misses
+    if eviction == "lru":
+        assert misses[1] == n
