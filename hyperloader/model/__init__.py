@@ -13,7 +13,13 @@ from hyperloader.model._geometry import (
 from hyperloader.model._group import FrameGroup
 from hyperloader.model._local import set_local_resolver
 from hyperloader.model._parts import MaskSource, Roi, Source, new_id
-from hyperloader.model._serde import frame_from_dict, frame_to_dict, roi_from_dict, roi_to_dict
+from hyperloader.model._serde import (
+    frame_from_dict,
+    frame_to_dict,
+    is_single_frame_dict,
+    roi_from_dict,
+    roi_to_dict,
+)
 from hyperloader.model._validate import validate_frame_dict
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "frame_to_dict",
     "frames_to_tables",
     "guess_content_type",
+    "is_single_frame_dict",
     "join_parts",
     "meta_type_name",
     "new_id",

@@ -8,7 +8,7 @@ queries run vectorised.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from hyperloader.errors import InvalidFrameError
+from hyperloader.model._exact import fits_meta_column, frame_doc, int64_column
+from hyperloader.model._frame import _FrameCommon
 
 __all__ = ["FrameTables", "frames_to_tables", "meta_type_name"]
 
@@ -83,6 +85,7 @@ class _MetaColumns:
         self.kinds: dict[str, str] = {}
         self.values: dict[str, list[Any]] = {}
         self.rows = 0
+        self.frame_ids: list[str] = []  # per row, to name the frame when a value will not fit
 
     def add(self, meta: Mapping[str, Any] | None, frame_id: str) -> None:
         for key, value in (meta or {}).items():
@@ -102,13 +105,33 @@ class _MetaColumns:
                         frame_id=frame_id, field=f"{self.where}.{key}", value=value)
             self.values[key].append(_as_timestamp(_plain(value)))
         self.rows += 1
+        self.frame_ids.append(frame_id)
         for col in self.values.values():
             if len(col) < self.rows:
                 col.append(None)
 
     def arrays(self) -> dict[str, pa.Array]:
-        return {f"meta.{k}": pa.array(v, type=_ARROW[self.kinds[k]])
-                for k, v in sorted(self.values.items())}
+        return {f"meta.{k}": self._array(k, v) for k, v in sorted(self.values.items())}
+
+    def _array(self, key: str, values: list[Any]) -> pa.Array:
+        kind = self.kinds[key]
+        try:
+            return pa.array(values, type=_ARROW[kind])
+        except (pa.ArrowInvalid, OverflowError):
+            # ints past int64, or past 2**53 in a column they share with floats
+            row = next((i for i, v in enumerate(values)
+                        if v is not None and not fits_meta_column(v, kind)), None)
+            if row is None:
+                raise
+        value = values[row]
+        if kind == "int":
+            reason = (f"meta key {key!r} holds an integer that does not fit in 64 bits; "
+                      "store it as a string")
+        else:
+            reason = (f"meta key {key!r} holds floats in other frames, and a float cannot hold "
+                      "this integer exactly; store it as a string")
+        raise InvalidFrameError(reason, frame_id=self.frame_ids[row],
+                                field=f"{self.where}.{key}", value=value)
 
 
 def frames_to_tables(frames: Iterable[Mapping[str, Any] | Any]) -> FrameTables:
@@ -124,12 +147,14 @@ def frames_to_tables(frames: Iterable[Mapping[str, Any] | Any]) -> FrameTables:
     s_cols: dict[str, list[Any]] = {k: [] for k in (
         "id", "uri", "content_type", "width", "height", "timestamp", "mask_uris", "preview_uri")}
     for i, f in enumerate(frames):
-        d = f.to_dict() if hasattr(f, "to_dict") else f
+        # a model frame's dict is only read here, so it need not be a copy
+        d = f._as_dict() if isinstance(f, _FrameCommon) else (
+            f.to_dict() if hasattr(f, "to_dict") else f)
         fid = d["id"]
         ids.append(fid)
         ctx.append(d.get("context_id"))
         ts.append(d.get("timestamp") or 0)
-        docs.append(json.dumps(d, separators=(",", ":"), default=_json_default))
+        docs.append(frame_doc(d, fid))
         fmeta.add(d.get("meta"), fid)
         for j, roi in enumerate(d.get("rois") or ()):
             r_frame.append(i)
@@ -144,8 +169,8 @@ def frames_to_tables(frames: Iterable[Mapping[str, Any] | Any]) -> FrameTables:
             s_cols["mask_uris"].append([m["uri"] for m in src.get("masks") or ()])
             s_cols["preview_uri"].append((src.get("preview") or {}).get("uri"))
     frames_t = pa.table({"id": pa.array(ids, pa.string()), "context_id": pa.array(ctx, pa.string()),
-                         "timestamp": pa.array(ts, pa.int64()), "doc": pa.array(docs, pa.string()),
-                         **fmeta.arrays()})
+                         "timestamp": int64_column(ts, lambda r: (ids[r], "timestamp")),
+                         "doc": pa.array(docs, pa.string()), **fmeta.arrays()})
     rois_t = pa.table({"frame_index": pa.array(r_frame, pa.int32()),
                        "roi_index": pa.array(r_idx, pa.int32()),
                        "label": pa.array(r_label, pa.list_(pa.string())),
@@ -153,14 +178,12 @@ def frames_to_tables(frames: Iterable[Mapping[str, Any] | Any]) -> FrameTables:
     src_types = {"id": pa.string(), "uri": pa.string(), "content_type": pa.string(),
                  "width": pa.int64(), "height": pa.int64(), "timestamp": pa.int64(),
                  "mask_uris": pa.list_(pa.string()), "preview_uri": pa.string()}
-    sources_t = pa.table({"frame_index": pa.array(s_frame, pa.int32()),
-                          **{k: pa.array(v, src_types[k]) for k, v in s_cols.items()}})
+    sources_t = pa.table({"frame_index": pa.array(s_frame, pa.int32()), **{
+        k: int64_column(v, functools.partial(_source_field, ids, s_frame, k))
+        if src_types[k] == pa.int64() else pa.array(v, src_types[k]) for k, v in s_cols.items()}})
     return FrameTables(frames_t, rois_t, sources_t)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {value!r}")
+def _source_field(ids: list[str], s_frame: list[int], key: str, row: int) -> tuple[str, str]:
+    frame = s_frame[row]
+    return ids[frame], f"sources[{row - s_frame.index(frame)}].{key}"

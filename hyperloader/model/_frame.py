@@ -38,6 +38,8 @@ class _FrameCommon:
         self.dataset: dict[str, str] | None = None
         self.saved: int | None = None
         self.saved_in_version: str | None = None
+        # top-level JSON keys the model does not interpret (e.g. "blob"), written back as read
+        self.extra: dict[str, Any] = {}
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -77,10 +79,19 @@ class _FrameCommon:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the frame in the reference JSON shape."""
+        """Return the frame in the reference JSON shape.
+
+        The dict is the caller's: changing it (meta included) does not change the frame.
+        """
         from hyperloader.model._serde import frame_to_dict
 
         return frame_to_dict(self)
+
+    def _as_dict(self) -> dict[str, Any]:
+        """Like :meth:`to_dict`, but sharing the frame's meta dicts and lists: read only."""
+        from hyperloader.model._serde import _frame_dict
+
+        return _frame_dict(self, copy=False)
 
     def validate(self) -> None:
         """Validate the whole frame.
@@ -88,12 +99,12 @@ class _FrameCommon:
         Raises:
             InvalidFrameError: naming the frame id, field path and value.
         """
-        validate_frame_dict(self.to_dict())
+        validate_frame_dict(self._as_dict())
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.to_dict() == other.to_dict()
+        return self._as_dict() == other._as_dict()
 
     __hash__ = None  # mutable
 
@@ -137,7 +148,7 @@ class SingleFrame(_FrameCommon):
         self.annotations: list[Roi] = [
             a if isinstance(a, Roi) else roi_from_dict(a, frame_id=self.id, field=f"rois[{i}]")
             for i, a in enumerate(annotations or [])]
-        validate_frame_dict(self.to_dict())
+        validate_frame_dict(self._as_dict())
 
     # -- sources ---------------------------------------------------------------------------
     @property
@@ -276,6 +287,6 @@ class SingleFrame(_FrameCommon):
 
 
 def _roi_json(roi: Roi) -> dict[str, Any]:
-    from hyperloader.model._serde import roi_to_dict
+    from hyperloader.model._serde import _roi_dict
 
-    return roi_to_dict(roi)
+    return _roi_dict(roi, copy=False)

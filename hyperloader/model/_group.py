@@ -98,14 +98,14 @@ class FrameGroup(_FrameCommon, MutableMapping[str, SingleFrame]):
         Raises:
             InvalidFrameError: for bad geometry, confidence or meta.
         """
-        from hyperloader.model._serde import roi_to_dict
+        from hyperloader.model._serde import _roi_dict
 
         field = f"rois[{len(self.rois)}]"
         roi = make_roi(poly2d_xy=poly2d_xy, box2d_xywh=box2d_xywh,
                        ellipse2d_xyrrt=ellipse2d_xyrrt, points2d_xy=points2d_xy,
                        labels=labels, confidence=confidence, metadata=metadata, id=id,
                        sources=list(self._frames), frame_id=self.id, field=field)
-        validate_roi_dict(roi_to_dict(roi), frame_id=self.id, field=field,
+        validate_roi_dict(_roi_dict(roi, copy=False), frame_id=self.id, field=field,
                           source_ids=set(self._frames))
         self.global_annotations.append(roi)
         return roi

@@ -21,7 +21,8 @@ class Roi:
     """One annotation: labels plus an optional polygon (no polygon means a frame label).
 
     ``poly`` is flat; parts of a multi-part polygon are separated by ``POLY_SEPARATOR``.
-    ``label_num`` is filled by a DataView from its label enumeration.
+    ``label_num`` is filled by a DataView from its label enumeration. ``extra`` keeps the
+    JSON keys this model does not interpret, so that a round trip loses none of them.
     """
 
     labels: list[str] = field(default_factory=list)
@@ -33,6 +34,7 @@ class Roi:
     points: list[float] | None = None
     mask: dict[str, Any] | None = None
     label_num: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> list[str]:
@@ -56,17 +58,22 @@ class Roi:
 
 @dataclass(slots=True)
 class MaskSource:
-    """A mask file attached to a source."""
+    """A mask file attached to a source; ``extra`` keeps JSON keys the model does not use."""
 
     id: str
     uri: str
     content_type: str | None = None
     timestamp: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Source:
-    """A raw-data source of a frame: an image or video URI with its size and masks."""
+    """A raw-data source of a frame: an image or video URI with its size and masks.
+
+    ``extra`` and ``preview_extra`` keep the JSON keys of the source and of its ``preview``
+    dict that the model does not interpret, so that a round trip loses none of them.
+    """
 
     id: str
     uri: str
@@ -77,3 +84,5 @@ class Source:
     masks: list[MaskSource] = field(default_factory=list)
     preview_uri: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    preview_extra: dict[str, Any] = field(default_factory=dict)

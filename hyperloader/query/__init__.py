@@ -10,6 +10,7 @@ Semantics, in short (details in the ``compile_*`` docstrings):
 * Numbers compare with int and float columns, ``true``/``false`` with bool columns, and
   ISO-8601 dates with timestamp columns (a bare date is the whole UTC day). Ranges on
   string or bool fields, and values that do not fit the column, are type mismatches.
+  A comparison takes a signed number as written: ``meta.x:>=-5`` is ``meta.x:[-5 TO *]``.
 * Field names are checked when compiling; ``meta.<key>`` names and value types when
   evaluating (or in ``validate``). ``_exists_:meta.<key>`` on an unknown key is False.
 """

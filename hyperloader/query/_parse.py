@@ -3,12 +3,21 @@
 luqum's PLY parser is a module-level singleton that is not thread safe, so parsing runs
 under a lock; after a syntax error the parser's state stack is still in place, which is
 how the message can say which tokens would have been accepted.
+
+luqum's grammar wants a bare term after ``>``, ``>=``, ``<`` and ``<=``, so ``>=-5`` is a
+syntax error there (the ``-`` lexes as the prohibit operator). The token stream is
+patched instead of the text: a sign glued to the term after a comparison becomes part of
+that term. Such a sign is a syntax error otherwise, so no valid query changes meaning,
+and terms such as ``car-red`` or ``2021-05-01`` never contain a separate sign token.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from luqum import parser as _luqum
 from luqum.exceptions import IllegalCharacterError, ParseSyntaxError
@@ -23,6 +32,9 @@ _LEXER = _luqum.lexer.clone()
 _AT_POSITION = re.compile(r"at position (\d+)")
 _UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position \d+", re.DOTALL)
 _TERM_START = frozenset({"TERM", "PHRASE", "LPAREN"})
+_COMPARISONS = frozenset({"GREATERTHAN", "LESSTHAN"})
+_SIGNS = frozenset({"MINUS", "PLUS"})
+_SIGN_HINT = "write a signed bound as >=-5 or <-2.5, with the sign right before the number"
 
 
 def parse_lucene(text: str) -> Item:
@@ -36,7 +48,7 @@ def parse_lucene(text: str) -> Item:
         raise QuerySyntaxError(text, "empty query (use '*:*' to match everything)", 0)
     with _LOCK:
         try:
-            return _luqum.parser.parse(text, lexer=_LEXER)
+            return _luqum.parser.parse(text, lexer=_LEXER, tokenfunc=_signed_bounds(_LEXER))
         except IllegalCharacterError as exc:
             pos = _position(exc, text)
             raise QuerySyntaxError(text, _illegal_reason(text[pos]), pos) from None
@@ -49,6 +61,36 @@ def parse_lucene(text: str) -> Item:
         except ValueError as exc:
             raise QuerySyntaxError(text, str(exc)) from None
     raise QuerySyntaxError(text, _syntax_reason(text, pos, token, expected), pos)
+
+
+def _signed_bounds(lexer: Any) -> Callable[[], Any]:
+    """Wrap ``lexer.token`` so that ``>=`` ``-`` ``5`` reaches the parser as ``>=`` ``-5``."""
+    pending: deque[Any] = deque()
+
+    def token() -> Any:
+        if pending:
+            return pending.popleft()
+        tok = lexer.token()
+        if tok is None or tok.type not in _COMPARISONS:
+            return tok
+        sign = lexer.token()
+        if sign is None or sign.type not in _SIGNS:
+            pending.append(sign)
+            return tok
+        term = lexer.token()
+        if term is not None and term.type == "TERM" and term.lexpos == sign.lexpos + 1:
+            # the Word object stays the one the lexer tracks, so its tail whitespace lands
+            word = term.value
+            word.value = sign.value.value + word.value
+            word.pos, word.size = sign.lexpos, word.size + 1
+            word.head = sign.value.head
+            term.lexpos = sign.lexpos
+            pending.append(term)
+        else:
+            pending.extend(t for t in (sign, term) if t is not None)
+        return tok
+
+    return token
 
 
 def _position(exc: Exception, text: str) -> int:
@@ -104,6 +146,8 @@ def _syntax_reason(text: str, pos: int, token: str, expected: frozenset[str]) ->
         if token == ")" and not any(c == "(" for c, _ in _open_brackets(text[:pos])):
             return "unmatched ')'"
         reason = f"unexpected {token!r}"
+        if token in ("+", "-") and re.search(r"[<>]=?\s*$", text[:pos]):
+            return f"{reason}: {_SIGN_HINT}"
     if {"TO", "RBRACKET"} <= expected:  # LALR merges both states; the text tells them apart
         opened = [at for char, at in _open_brackets(text[:pos]) if char in "[{"]
         has_to = bool(opened) and re.search(r"\bTO\b", text[opened[-1]:pos])

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torchvision import tv_tensors
 
-from hyperloader.model import POLY_SEPARATOR, FrameGroup, SingleFrame
+from hyperloader.model import POLY_SEPARATOR, FrameGroup, SingleFrame, is_single_frame_dict
 from hyperloader.torch._decoders import decode_source
 from hyperloader.torch._options import MaskMode, SampleOptions
 
@@ -29,12 +29,6 @@ _DEFAULT_SOURCE = "default"
 def version_of(frame: FrameDict) -> str | None:
     """Return the id of the version the frame dict was read from, if known."""
     return (frame.get("dataset") or {}).get("version") or frame.get("saved_in_version")
-
-
-def _is_single(frame: FrameDict) -> bool:
-    # the model's rule: one source with id "default" is a SingleFrame, else a FrameGroup
-    sources = frame["sources"]
-    return len(sources) == 1 and sources[0].get("id", _DEFAULT_SOURCE) == _DEFAULT_SOURCE
 
 
 def _mask_of(source: FrameDict, options: SampleOptions) -> FrameDict | None:
@@ -94,7 +88,7 @@ def build_sample(frame: SingleFrame | FrameGroup | FrameDict,
         "meta": d.get("meta") or {}}
     frame_labels = _label_tensor(_enumerated(d, frame_rois))
     target["frame_labels" if options.rois else "labels"] = frame_labels
-    if _is_single(d):
+    if is_single_frame_dict(d):
         image, fields = per_source[source_ids[0]]
         return image, {**fields, **target}
     images = {sid: image for sid, (image, _) in per_source.items()}

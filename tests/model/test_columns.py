@@ -209,3 +209,66 @@ def test_meta_schema_of_the_rois_table():
     t = frames_to_tables(sample_frames())
     assert t.meta_schema("rois") == {"area": pa.float64(), "lane": pa.string()}
     assert t.meta_schema("sources") == {}
+
+
+# -- nothing is stored differently than it was given ---------------------------------------------
+
+def plain_dict(fid: str = "f", **source) -> dict:
+    return {"id": fid, "sources": [{"id": "default", "uri": "s3://b/a.jpg", **source}]}
+
+
+def test_fractional_frame_timestamp_in_a_raw_dict_is_refused_not_truncated():
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables([plain_dict("ok"), {**plain_dict("bad"), "timestamp": 1.5}])
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("bad", "timestamp", 1.5)
+
+
+@pytest.mark.parametrize(("key", "bad"), [("timestamp", 2.5), ("width", 0.5), ("height", True),
+                                          ("width", "640"), ("timestamp", 2**64)])
+def test_bad_source_integers_in_a_raw_dict_are_refused(key, bad):
+    group = {"id": "g", "sources": [{"id": "a", "uri": "s3://b/a.jpg"},
+                                    {"id": "b", "uri": "s3://b/b.jpg", key: bad}]}
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables([plain_dict("ok", width=3), group])
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("g", f"sources[1].{key}", bad)
+
+
+def test_integral_floats_and_numpy_integers_fill_int_columns_exactly():
+    t = frames_to_tables([{**plain_dict("a", width=640.0, timestamp=np.int64(7)),
+                           "timestamp": 33.0}])
+    assert t.frames.column("timestamp").to_pylist() == [33]
+    assert t.sources.column("width").to_pylist() == [640]
+    assert t.sources.column("timestamp").to_pylist() == [7]
+
+
+def test_meta_integer_too_large_for_int64_names_the_frame():
+    f = SingleFrame("s3://b/a.jpg", id="big", metadata={"hash": 2**64 - 1})
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables([SingleFrame("s3://b/a.jpg", id="ok", metadata={"hash": 1}), f])
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("big", "meta.hash", 2**64 - 1)
+    assert "string" in str(ei.value)
+
+
+def test_meta_integer_that_a_float_column_would_round_names_the_frame():
+    frames = [SingleFrame("s3://b/a.jpg", id="x", metadata={"n": 0.5}),
+              SingleFrame("s3://b/a.jpg", id="y", metadata={"n": 2**53 + 1})]
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables(frames)
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("y", "meta.n", 2**53 + 1)
+
+
+def test_roi_meta_integer_too_large_names_the_frame():
+    f = SingleFrame("s3://b/a.jpg", id="fr")
+    f.add_annotation(labels=["a"], metadata={"k": 1})
+    f.add_annotation(labels=["b"], metadata={"k": -(2**70)})
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables([f])
+    assert (ei.value.frame_id, ei.value.field) == ("fr", "rois.meta.k")
+
+
+def test_meta_value_json_cannot_hold_names_the_frame():
+    f = SingleFrame("s3://b/a.jpg", id="fs", metadata={"ok": [1], "deep": {"tags": {"a"}}})
+    with pytest.raises(InvalidFrameError) as ei:
+        frames_to_tables([f])
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("fs", "meta.deep.tags", {"a"})
+    assert "JSON cannot hold a set" in str(ei.value)

@@ -250,11 +250,13 @@ def test_single_source_global_roi_reads_back_as_a_member_roi():
     assert back == fg
 
 
-def test_group_with_one_default_member_reads_back_as_single_frame_via_frame_from_dict():
+def test_group_with_one_default_member_reads_back_as_a_group_via_frame_from_dict():
     fg = FrameGroup(id="g")
     fg["default"] = SingleFrame(L)
-    assert type(frame_from_dict(fg.to_dict())) is SingleFrame
+    assert fg.to_dict()["frame_group"] is True  # the sources alone would say SingleFrame
+    assert type(frame_from_dict(fg.to_dict())) is FrameGroup
     assert type(FrameGroup.from_dict(fg.to_dict())) is FrameGroup
+    assert frame_from_dict(fg.to_dict()) == fg
 
 
 def test_equality_and_pickling(group_dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import string
 
@@ -16,6 +17,7 @@ from hyperloader.model import (
     SingleFrame,
     frame_from_dict,
     frame_to_dict,
+    is_single_frame_dict,
     roi_from_dict,
     roi_to_dict,
 )
@@ -167,6 +169,204 @@ def test_from_dict_copies_the_top_level_meta():
     assert d["meta"] == {"k": 1}
 
 
+# -- to_dict returns independent data ------------------------------------------------------------
+
+def scribble(value) -> None:
+    """Mutate every container inside a JSON-like value in place."""
+    if isinstance(value, dict):
+        for v in list(value.values()):
+            scribble(v)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for v in value:
+            scribble(v)
+        value.append("scribbled")
+
+
+def rich_frame() -> SingleFrame:
+    f = SingleFrame("s3://b/a.jpg", width=8, height=6, id="f1", timestamp=3,
+                    metadata={"k": "v", "nested": {"a": [1, 2]}, "tags": ["x"]},
+                    source_meta={"cam": {"gain": [1]}})
+    f.masks_source = {"seg": "s3://b/seg.png"}
+    f.add_annotation(poly2d_xy=[[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6]], labels=["a"],
+                     metadata={"attrs": {"occluded": [True]}}, id="r1")
+    f.annotations[0].mask = {"id": "seg", "value": [1, 2, 3]}
+    f.dataset = {"id": "d", "version": "v"}
+    return f
+
+
+def test_mutating_to_dict_output_leaves_the_frame_alone():
+    f = rich_frame()
+    before = copy.deepcopy(f.to_dict())
+    scribble(f.to_dict())
+    assert f.to_dict() == before
+    assert f.meta == {"k": "v", "nested": {"a": [1, 2]}, "tags": ["x"]}
+    assert f.rois[0].mask == {"id": "seg", "value": [1, 2, 3]}
+
+
+def test_mutating_to_dict_output_leaves_a_group_alone(group_dict):
+    fg = FrameGroup.from_dict(group_dict)
+    before = copy.deepcopy(fg.to_dict())
+    scribble(fg.to_dict())
+    assert fg.to_dict() == before
+    scribble(fg["left"].to_dict())
+    assert fg.to_dict() == before
+
+
+def test_mutating_roi_to_dict_output_leaves_the_roi_alone():
+    roi = Roi(labels=["a"], poly=[0, 0, 1, 0, 1, 1], meta={"m": {"n": [1]}},
+              mask={"id": "00", "value": [1, 1, 1]})
+    before = copy.deepcopy(roi_to_dict(roi))
+    scribble(roi_to_dict(roi))
+    assert roi_to_dict(roi) == before
+
+
+def test_from_dict_shares_nothing_mutable_with_its_input(group_dict):
+    for build in (FrameGroup.from_dict, frame_from_dict):
+        d = copy.deepcopy(group_dict)
+        d["rois"][1]["mask"] = {"id": "seg", "value": [9]}
+        before = copy.deepcopy(d)
+        frame = build(d)
+        scribble(frame.meta)
+        scribble(frame["left"].source_meta)
+        for roi in frame.rois:
+            scribble(roi.meta)
+            if roi.mask is not None:
+                scribble(roi.mask)
+        assert d == before
+
+
+def test_single_frame_from_dict_shares_nothing_mutable_with_its_input(ref_dict):
+    ref_dict["meta"] = {"nested": {"a": [1]}}
+    ref_dict["rois"][0]["meta"] = {"attrs": ["x"]}
+    before = copy.deepcopy(ref_dict)
+    f = SingleFrame.from_dict(ref_dict)
+    scribble(f.meta)
+    scribble(f.rois[0].meta)
+    assert ref_dict == before
+
+
+# -- SingleFrame vs FrameGroup survives the JSON -------------------------------------------------
+
+def test_a_group_whose_only_member_is_default_reads_back_as_a_group():
+    fg = FrameGroup(id="g", metadata={"k": 1})
+    fg["default"] = SingleFrame("s3://b/a.jpg", width=4, height=3)
+    fg["default"].add_annotation(labels=["a"], id="r")
+    wire = json.loads(json.dumps(fg.to_dict()))
+    back = frame_from_dict(wire)
+    assert type(back) is FrameGroup
+    assert back == fg
+    assert list(back) == ["default"]
+    assert back.to_dict() == fg.to_dict()
+
+
+def test_a_single_frame_with_another_source_id_reads_back_as_a_single_frame():
+    f = SingleFrame.from_dict({"id": "f", "sources": [{"id": "cam", "uri": "s3://b/a.jpg"}],
+                               "rois": [{"id": "r", "label": ["x"]}]})
+    back = frame_from_dict(json.loads(json.dumps(f.to_dict())))
+    assert type(back) is SingleFrame
+    assert back == f
+    assert back.source_id == "cam"
+
+
+def test_unambiguous_frames_carry_no_type_marker(ref_dict, group_dict):
+    assert "frame_group" not in SingleFrame.from_dict(ref_dict).to_dict()
+    assert "frame_group" not in FrameGroup.from_dict(group_dict).to_dict()
+
+
+def test_a_two_member_group_losing_a_member_stays_a_group():
+    fg = FrameGroup(id="g")
+    fg["default"] = SingleFrame("s3://b/a.jpg")
+    fg["other"] = SingleFrame("s3://b/b.jpg")
+    del fg["other"]
+    assert type(frame_from_dict(fg.to_dict())) is FrameGroup
+
+
+def test_frame_group_marker_must_be_a_bool():
+    with pytest.raises(InvalidFrameError) as ei:
+        frame_from_dict({"id": "f", "sources": [{"uri": "a.jpg"}], "frame_group": "yes"})
+    assert (ei.value.frame_id, ei.value.field, ei.value.value) == ("f", "frame_group", "yes")
+
+
+def test_is_single_frame_dict_follows_the_marker():
+    one = {"id": "f", "sources": [{"id": "default", "uri": "a.jpg"}]}
+    assert is_single_frame_dict(one)
+    assert not is_single_frame_dict({**one, "frame_group": True})
+    assert not is_single_frame_dict({"id": "f", "sources": [{"id": "cam", "uri": "a.jpg"}]})
+    assert is_single_frame_dict({"id": "f", "sources": [{"id": "cam", "uri": "a.jpg"}],
+                                 "frame_group": False})
+
+
+# -- keys the model does not interpret survive the round trip ------------------------------------
+
+def with_unknown_keys(d: dict) -> dict:
+    d["blob"] = "raw bytes ref"
+    d["updated"] = {"by": "me", "at": [1, 2]}
+    for src in d["sources"]:
+        src["preview"] = {"uri": "s3://b/p.jpg", "width": 64}
+        src["lens"] = "wide"
+        for mask in src.get("masks", []):
+            mask["value"] = [255, 0, 0]
+    for roi in d["rois"]:
+        roi["area"] = 12.5
+    return d
+
+
+@pytest.mark.parametrize("fixture", ["ref_dict", "group_dict"])
+def test_unknown_keys_at_every_level_round_trip(request, fixture):
+    d = with_unknown_keys(request.getfixturevalue(fixture))
+    for build in (frame_from_dict, SingleFrame.from_dict if fixture == "ref_dict"
+                  else FrameGroup.from_dict):
+        frame = build(copy.deepcopy(d))
+        assert frame.to_dict() == d
+        assert frame_from_dict(json.loads(json.dumps(frame.to_dict()))) == frame
+
+
+def test_unknown_keys_are_on_the_objects_and_copied(group_dict):
+    d = with_unknown_keys(group_dict)
+    fg = FrameGroup.from_dict(d)
+    assert fg.extra == {"blob": "raw bytes ref", "updated": {"by": "me", "at": [1, 2]}}
+    assert fg["left"]._source.extra == {"lens": "wide"}
+    assert fg["left"]._source.preview_extra == {"width": 64}
+    assert fg["left"]._source.masks[0].extra == {"value": [255, 0, 0]}
+    assert [r.extra for r in fg.rois] == [{"area": 12.5}] * 5
+    d["updated"]["at"].append(3)
+    assert fg.extra["updated"] == {"by": "me", "at": [1, 2]}
+    fg.to_dict()["updated"]["at"].append(4)
+    assert fg.extra["updated"] == {"by": "me", "at": [1, 2]}
+
+
+def test_an_extra_never_overrides_a_modelled_field():
+    roi = Roi(labels=["a"], id="r", extra={"label": ["b"], "poly": [1], "area": 3})
+    assert roi_to_dict(roi) == {"id": "r", "label": ["a"], "sources": ["default"], "area": 3}
+
+
+def test_frames_with_unknown_keys_still_compare_by_json(ref_dict):
+    a = SingleFrame.from_dict(ref_dict)
+    b = SingleFrame.from_dict({**ref_dict, "blob": "x"})
+    assert a != b
+    a.extra["blob"] = "x"
+    assert a == b
+
+
+@pytest.mark.parametrize(("mutate", "field"), [
+    (lambda d: d.update(sources={"default": {"uri": "a.jpg"}}), "sources"),
+    (lambda d: d.update(sources=["a.jpg"]), "sources[0]"),
+    (lambda d: d["sources"][0].update(masks="m.png"), "sources[0].masks"),
+    (lambda d: d["sources"][0].update(masks=["m.png"]), "sources[0].masks[0]"),
+    (lambda d: d["sources"][0].update(preview="p.jpg"), "sources[0].preview"),
+    (lambda d: d["sources"][0].update(preview={"uri": 5}), "sources[0].preview.uri"),
+    (lambda d: d.update(rois={"label": ["a"]}), "rois"),
+    (lambda d: d.update(rois=["car"]), "rois[0]"),
+])
+def test_wrongly_shaped_parts_are_invalid_not_attribute_errors(mutate, field):
+    d = {"id": "f", "sources": [{"id": "default", "uri": "a.jpg"}]}
+    mutate(d)
+    with pytest.raises(InvalidFrameError) as ei:
+        frame_from_dict(d)
+    assert (ei.value.frame_id, ei.value.field) == ("f", field)
+
+
 # -- property: from_dict(to_dict(f)) == f ---------------------------------------------------------
 
 ids = st.text(alphabet="abc0123", min_size=1, max_size=4)
@@ -188,6 +388,7 @@ parts = st.lists(st.tuples(coords, coords), min_size=3, max_size=6).map(
     lambda pts: [c for p in pts for c in p])
 labels = st.lists(st.text(max_size=6), max_size=3)
 confidences = st.none() | st.floats(0, 1)
+extras = st.dictionaries(st.sampled_from(["blob", "area", "x-extra"]), json_values, max_size=2)
 
 
 @st.composite
@@ -221,17 +422,19 @@ def single_frames(draw, with_rois: bool = True) -> SingleFrame:
     if masks is not None:
         f.masks_source = masks
     for kw in draw(st.lists(annotation_kwargs(), max_size=4 if with_rois else 0)):
-        f.add_annotation(**kw)
+        f.add_annotation(**kw).extra = draw(extras)
     if draw(st.booleans()):
         f.dataset = {"id": draw(ids), "version": draw(ids)}
         f.saved = draw(st.integers(0, 2**42))
         f.saved_in_version = f.dataset["version"]
+    f.extra = draw(extras)
+    f._source.extra = draw(extras)
     return f
 
 
 @st.composite
 def frame_groups(draw) -> FrameGroup:
-    keys = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+    keys = draw(st.lists(st.just("default") | ids, min_size=1, max_size=3, unique=True))
     fg = FrameGroup(metadata=draw(metas), context_id=draw(st.none() | st.text(max_size=10)),
                     timestamp=draw(st.none() | st.integers(0, 2**42)), id=draw(st.none() | ids))
     for key in keys:
@@ -252,10 +455,11 @@ def snapshot(frame) -> dict:
     return {
         "id": frame.id, "context_id": frame.context_id, "timestamp": frame.timestamp,
         "meta": frame.meta, "dataset": frame.dataset, "saved": frame.saved,
+        "extra": frame.extra,
         "members": [(m.source_id, m.source, m.width, m.height, m.content_type, m.preview_uri,
-                     m.masks_source, m.source_meta) for m in members],
-        "rois": [(r.id, r.labels, r.parts(), r.points, r.confidence, r.sources, r.meta)
-                 for r in frame.rois],
+                     m.masks_source, m.source_meta, m._source.extra) for m in members],
+        "rois": [(r.id, r.labels, r.parts(), r.points, r.confidence, r.sources, r.meta,
+                  r.extra) for r in frame.rois],
     }
 
 
@@ -271,6 +475,8 @@ def check_round_trip(frame, cls) -> None:
     via_any = frame_from_dict(wire)
     assert type(via_any) is cls
     assert via_any == frame
+    scribble(frame.to_dict())  # the output is the caller's to change
+    assert frame.to_dict() == d
 
 
 @settings(max_examples=150, deadline=None)

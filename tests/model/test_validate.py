@@ -283,6 +283,110 @@ def test_timestamp_must_be_a_number():
                    field="timestamp", value="noon")
 
 
+# -- integer fields: the int64 columns must not truncate or wrap --------------------------------
+
+@pytest.mark.parametrize("bad", [1.5, -0.25, True, math.inf, float("nan"), 2**63, "7"])
+def test_frame_timestamp_must_be_an_integer(bad):
+    err = expect_invalid(lambda: frame_from_dict(frame_dict(timestamp=bad)), frame_id="f7",
+                         field="timestamp", value=bad)
+    assert "integer" in str(err)
+
+
+def test_fractional_timestamp_in_the_constructor_names_the_frame_field():
+    err = expect_invalid(lambda: SingleFrame(URI, id="f7", timestamp=33.3), frame_id="f7",
+                         field="timestamp", value=33.3)
+    assert "integer" in str(err)
+
+
+def test_fractional_timestamp_set_later_is_caught_by_validate():
+    f = SingleFrame(URI, id="f7")
+    f.timestamp = 0.5
+    expect_invalid(f.validate, frame_id="f7", field="timestamp", value=0.5)
+
+
+@pytest.mark.parametrize("bad", [2.5, True, "12", 2**63, -(2**63) - 1])
+def test_source_timestamp_must_be_an_integer(bad):
+    d = frame_dict()
+    d["sources"][0]["timestamp"] = bad
+    expect_invalid(lambda: frame_from_dict(d), frame_id="f7", field="sources[0].timestamp",
+                   value=bad)
+
+
+@pytest.mark.parametrize("bad", [0.5, False, "0"])
+def test_mask_timestamp_must_be_an_integer(bad):
+    d = frame_dict()
+    d["sources"][0]["masks"] = [{"id": "m", "uri": "s3://b/m.png", "timestamp": bad}]
+    expect_invalid(lambda: frame_from_dict(d), frame_id="f7",
+                   field="sources[0].masks[0].timestamp", value=bad)
+
+
+@pytest.mark.parametrize("dim", ["width", "height"])
+def test_sizes_must_fit_in_int64(dim):
+    d = frame_dict()
+    d["sources"][0][dim] = 2**63
+    expect_invalid(lambda: frame_from_dict(d), frame_id="f7", field=f"sources[0].{dim}",
+                   value=2**63)
+
+
+@pytest.mark.parametrize("ok", [0, -40, 33, 33.0, 2**63 - 1, -(2**63)])
+def test_integral_timestamps_are_accepted(ok):
+    d = frame_dict(timestamp=ok)
+    d["sources"][0]["timestamp"] = ok
+    assert frame_from_dict(d).timestamp == ok
+
+
+def test_numpy_integers_are_integers():
+    np = pytest.importorskip("numpy")
+    f = SingleFrame(URI, id="f7", timestamp=np.int64(40), width=np.int32(3))
+    assert f.timestamp == 40
+    expect_invalid(lambda: SingleFrame(URI, id="f7", timestamp=np.float64(0.5)), frame_id="f7",
+                   field="timestamp", value=0.5)
+    expect_invalid(lambda: SingleFrame(URI, id="f7", width=np.bool_(True)), frame_id="f7",
+                   field="sources[0].width", value=np.bool_(True))
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "2"])
+def test_label_num_must_be_an_integer(bad):
+    expect_invalid(lambda: frame_from_dict(frame_dict([{"label_num": bad}])), frame_id="f7",
+                   field="rois[2].label_num", value=bad)
+
+
+# -- ids: what is given is what is stored -------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["", 7])
+def test_frame_id_must_be_a_non_empty_string(bad):
+    expect_invalid(lambda: frame_from_dict(frame_dict(id=bad)), frame_id=bad, field="id",
+                   value=bad)
+
+
+@pytest.mark.parametrize("bad", ["", 7])
+def test_roi_id_must_be_a_non_empty_string(bad):
+    expect_invalid(lambda: frame_from_dict(frame_dict([{"id": bad}])), frame_id="f7",
+                   field="rois[2].id", value=bad)
+
+
+@pytest.mark.parametrize("bad", ["", 3])
+def test_mask_id_must_be_a_non_empty_string(bad):
+    d = frame_dict()
+    d["sources"][0]["masks"] = [{"id": bad, "uri": "s3://b/m.png"}]
+    expect_invalid(lambda: frame_from_dict(d), frame_id="f7", field="sources[0].masks[0].id",
+                   value=bad)
+
+
+def test_context_id_must_be_a_string():
+    expect_invalid(lambda: frame_from_dict(frame_dict(context_id=12)), frame_id="f7",
+                   field="context_id", value=12)
+
+
+def test_absent_ids_are_filled_in():
+    d = frame_dict()
+    d["sources"][0]["masks"] = [{"id": None, "uri": "s3://b/m.png"}]
+    d["rois"][0]["id"] = None
+    f = frame_from_dict(d)
+    assert f.masks_source == {"00": "s3://b/m.png"}
+    assert len(f.rois[0].id) == 32
+
+
 def test_validate_catches_changes_made_after_construction():
     f = SingleFrame(URI, id="f7")
     f.validate()

@@ -39,6 +39,22 @@ CASES = [
     ("meta.n:-3", [4]),
     ("meta.n:[-5 TO 0]", [4]),
     ("meta.n:[0.5 TO 6.5]", [0]),
+    # a signed number right after a comparison operator
+    ("meta.n:>=-5", [0, 1, 2, 4]),
+    ("meta.n:>=-3", [0, 1, 2, 4]),
+    ("meta.n:>-3", [0, 1, 2]),
+    ("meta.n:<-2.5", [4]),
+    ("meta.n:<=-3", [4]),
+    ("meta.n:<-3", []),
+    ("meta.n:>-1e3", [0, 1, 2, 4]),
+    ("meta.n:<-1E-3", [4]),
+    ("meta.n:>= -5", [0, 1, 2, 4]),
+    ("meta.n:>=+5", [0, 1, 2]),
+    ("meta.speed:>-10.5 AND meta.n:<-1", [4]),
+    ("meta.weather:sunny -meta.n:<-1", [0]),
+    ("meta.n:(>=-5 AND <0)", [4]),
+    ("rois:(confidence:>-1 AND label:car)", [0, 1]),
+    ("timestamp:>-1", [0, 1, 2, 3, 4]),
     # booleans
     ("meta.flag:true", [0, 4]),
     ("meta.flag:TRUE", [0, 4]),
@@ -182,3 +198,35 @@ def test_chunked_and_dictionary_columns(tables):
     chunked = Tables(frames, rois, tables.sources)
     for query, expected in CASES:
         assert hits(compile_frame_query(query).evaluate(chunked)) == expected, query
+
+
+def test_dashes_inside_terms_are_not_signs():
+    tables = make_tables([
+        {"id": "a-1", "meta": {"tag": "car-red", "day": "2021-05-01", "n": -1},
+         "rois": [{"label": "car-red"}]},
+        {"id": "a-2", "meta": {"tag": "car", "day": "2021-05-02", "n": 1},
+         "rois": [{"label": "car"}, {"label": "red"}]},
+        {"id": "b", "meta": {"tag": "-car", "n": -2}},
+    ])
+    cases = {
+        "meta.tag:car-red": [0],
+        "meta.tag:car-red OR meta.tag:car": [0, 1],
+        "meta.tag:car -meta.tag:car-red": [1],
+        "meta.tag:car-*": [0],
+        r"meta.tag:\-car": [2],
+        'meta.tag:"-car"': [2],
+        "meta.tag:-car": [2],  # right after the ':' a '-' belongs to the value
+        "rois.label:car-red": [0],
+        "rois.label:car -rois.label:car-red": [1],
+        "id:a-1": [0],
+        "id:a-*": [0, 1],
+        "meta.day:2021-05-01": [0],
+        "meta.n:-1": [0],
+        "meta.n:[-2 TO -1]": [0, 2],
+        "meta.n:>=-1": [0, 1],
+        "meta.n:<-1": [2],
+        "-meta.n:<-1": [0, 1],
+        "NOT meta.n:>=-1": [2],
+    }
+    for query, expected in cases.items():
+        assert hits(compile_frame_query(query).evaluate(tables)) == expected, query

@@ -44,6 +44,11 @@ def _error(compile_fn, query, tables=None) -> QuerySyntaxError:
     ("id:x OR OR id:y", 8, "unexpected 'OR'"),
     ("id:x AND (", 10, "expected ')' to close the '(' at position 9"),
     ("meta.n:>", 8, "expected a value"),
+    ("meta.n:>=-", 9, "write a signed bound as >=-5"),
+    ("meta.n:>=- 5", 9, "write a signed bound as >=-5"),
+    ("meta.n:<--5", 8, "write a signed bound as >=-5"),
+    ("meta.n:>-(5)", 8, "write a signed bound as >=-5"),
+    ("meta.n:>=-5 AND", 15, "expected a term"),
     ('id:"abc', 3, "unterminated phrase"),
     ("id:/abc", 3, "unterminated regular expression"),
     ("id:'abc'", 3, "double quotes"),
@@ -126,6 +131,9 @@ def test_unknown_meta_key_inside_exists_is_false(tables):
     ("meta.when:1620000000000", 10, "is not an ISO-8601 date"),
     ("rois.confidence:high", 16, "not a number"),
     ("sources.width:wide", 14, "not a number"),
+    ("meta.n:>=-x", 7, "'-x' is not a number"),
+    ("meta.when:>-2021-05-01", 10, "'-2021-05-01' is not an ISO-8601 date"),
+    ("meta.weather:<-5", 13, "ranges need a numeric or timestamp field"),
 ])
 def test_type_mismatch(tables, query, position, what):
     err = _error(compile_frame_query, query, tables)

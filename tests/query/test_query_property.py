@@ -74,7 +74,7 @@ def render(q, prefix: str = "", style: int = 0) -> str:
         value = _value(q[2]) if kind == "eq" else q[2].replace(":", "\\:").replace("/", "\\/")
         return f"{field}:{value}"
     _, _, low, high, include_low, include_high = q
-    if style % 2 and (low is None) != (high is None) and (low or high or 0) >= 0:
+    if style % 2 and (low is None) != (high is None):
         bound = low if high is None else high
         op = (">" if high is None else "<") + ("=" if (include_low if high is None
                                                        else include_high) else "")

@@ -153,3 +153,18 @@ def test_roi_without_label_enumeration_is_a_clear_error(tmp_path):
     frame.add_annotation(box2d_xywh=[0, 0, 2, 2], labels=["cat"])
     with pytest.raises(ValueError, match="nolabels.*set_labels"):
         build_sample(frame, {str(path): path.read_bytes()}, SampleOptions(), lambda v: {})
+
+
+def test_group_with_one_member_keyed_default_stays_a_group(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "only.png"
+    Image.fromarray(np.full((6, 8, 3), 9, np.uint8)).save(path)
+    group = FrameGroup({"default": SingleFrame(str(path))}, id="g-default")
+    images, _ = build_sample(group.to_dict(), {str(path): path.read_bytes()}, SampleOptions(),
+                             lambda v: {})
+    assert isinstance(images, dict) and images["default"].shape == (3, 6, 8)
+    single = SingleFrame(str(path), id="s")
+    image, _ = build_sample(single.to_dict(), {str(path): path.read_bytes()}, SampleOptions(),
+                            lambda v: {})
+    assert image.shape == (3, 6, 8)
