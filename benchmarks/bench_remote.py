@@ -9,7 +9,7 @@ its own process too) measures:
   GET) or boto3 ``get_object`` (GET), then ``PIL.Image.open(...).convert("RGB")``;
 - hyperloader cold: ``FrameIterableDataset`` over a store whose frames point at
   ``s3://bench/images/*.jpg``, in ``DataLoader(num_workers=2, batch_size=64,
-  collate_fn=collate_frames)``, decode only, read-ahead on (``--threads`` 32 per worker);
+  collate_fn=collate_frames)``, decode only, read-ahead with ``LoaderOptions``' defaults;
   a fresh, empty cache directory (``$HYPERLOADER_CACHE_DIR``);
 - hyperloader warm: the next pass over the same cache;
 - local disk: the same loader over frames pointing at the local files.
@@ -328,6 +328,12 @@ def _ceiling_lines(rows: list[Row]) -> list[str]:
     return out
 
 
+def _loader_defaults() -> Any:
+    from hyperloader.torch import LoaderOptions
+
+    return LoaderOptions()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -338,9 +344,13 @@ def main() -> None:
                     help="images read by the serial baselines (a prefix of the keys)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=32, help="read-ahead threads per worker")
-    ap.add_argument("--ahead", type=int, default=128, help="read-ahead depth, frames per worker")
-    ap.add_argument("--ahead-mb", type=int, default=64, help="read-ahead budget per worker")
+    defaults = _loader_defaults()
+    ap.add_argument("--threads", type=int, default=defaults.prefetch_threads,
+                    help="read-ahead threads per worker (default: LoaderOptions')")
+    ap.add_argument("--ahead", type=int, default=defaults.prefetch_items,
+                    help="read-ahead depth, frames per worker (default: LoaderOptions')")
+    ap.add_argument("--ahead-mb", type=int, default=defaults.prefetch_bytes >> 20,
+                    help="read-ahead budget per worker, MiB (default: LoaderOptions')")
     ap.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS),
                     help="which configurations to measure")
     ap.add_argument("--out", type=Path, default=REPO / "bench_data")

@@ -208,15 +208,23 @@ class Cache:
         out.update(bytes_cached=cached, entries=entries, max_bytes=self.max_bytes)
         return out
 
-    def audit(self) -> dict[str, int]:
+    def audit(self, *, repair: bool = False) -> dict[str, int]:
         """Compare the index with the disk under the write lock (a diagnostic).
+
+        Args:
+            repair: also delete orphan files and drop rows whose file is gone, so the
+                disk holds exactly what the budget counts. It scans every entry file:
+                run it after a crash, not per batch.
 
         Returns:
             ``entries`` and ``bytes_cached`` per the index, ``disk_files`` and
             ``disk_bytes`` found under ``objects/``, ``orphans`` (files without a row)
-            and ``missing`` (rows without a file).
+            and ``missing`` (rows without a file), all as found before any repair.
         """
-        return self._entries().audit()
+        if repair:
+            with self._mutex:
+                self._verified.clear()
+        return self._entries().audit(repair=repair)
 
     def close(self) -> None:
         """Cancel queued prefetches, wait for running ones, release threads and the index.

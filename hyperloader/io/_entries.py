@@ -176,16 +176,25 @@ class EntryStore:
                     updates.append((new, key))
             tx.set_next_use(updates)
 
-    def audit(self) -> dict[str, int]:
-        """Compare the index with the files under ``objects/``, under the write lock."""
-        with self.index.transaction():
+    def audit(self, *, repair: bool = False) -> dict[str, int]:
+        """Compare the index with the files under ``objects/``, under the write lock.
+
+        With ``repair``, files without a row (left by a process killed while admitting)
+        are deleted and rows without a file are dropped, in the same transaction.
+        """
+        with self.index.transaction() as tx:
             rows = self.index.rows()
             files = dict(self.layout.entry_files())
-        expected = {self.layout.entry_path(key, uri): size for key, uri, size in rows}
-        return {"entries": len(rows), "bytes_cached": sum(expected.values()),
+            expected = {self.layout.entry_path(key, uri): (key, size) for key, uri, size in rows}
+            orphans = files.keys() - expected.keys()
+            missing = expected.keys() - files.keys()
+            if repair:
+                for path in orphans:
+                    _unlink(path)
+                tx.delete([expected[path][0] for path in missing])
+        return {"entries": len(rows), "bytes_cached": sum(s for _, s in expected.values()),
                 "disk_files": len(files), "disk_bytes": sum(files.values()),
-                "orphans": len(files.keys() - expected.keys()),
-                "missing": len(expected.keys() - files.keys())}
+                "orphans": len(orphans), "missing": len(missing)}
 
 
 def _check_budget(uri: str, size: int, max_bytes: int) -> None:

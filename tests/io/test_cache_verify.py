@@ -164,3 +164,20 @@ def test_future_order_preloads_entries_and_counts_missing(tmp_path, mem_put, mon
         monkeypatch.setattr(fresh._entries().index, "lookup", no_lookup)
         assert [_read(fresh.get(u)) for u in uris[:3]] == [bytes([i]) * 50 for i in range(3)]
         assert fresh.stats()["hits"] == 3
+
+
+def test_audit_repair_removes_orphans_and_rows_without_files(tmp_path, mem_put):
+    uris = [mem_put(f"/v/r{i}.bin", bytes([i]) * 70) for i in range(3)]
+    with Cache(tmp_path / "c", max_bytes=10_000) as cache:
+        paths = [cache.get(u) for u in uris]
+        orphan = os.path.join(os.path.dirname(paths[0]), "f" * 64 + ".bin")
+        with open(orphan, "wb") as f:  # what a process killed mid-admission leaves
+            f.write(b"x" * 500)
+        os.unlink(paths[1])
+        found = cache.audit(repair=True)
+        assert (found["orphans"], found["missing"], found["disk_bytes"]) == (1, 1, 640)
+        after = cache.audit()
+        assert (after["orphans"], after["missing"], after["entries"]) == (0, 0, 2)
+        assert after["disk_bytes"] == after["bytes_cached"] == 140
+        assert not os.path.exists(orphan)
+        assert _read(cache.get(uris[1])) == bytes([1]) * 70 and cache.stats()["misses"] == 4
