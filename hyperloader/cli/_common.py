@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -83,7 +84,8 @@ def make_view(version: Any, args: argparse.Namespace) -> Any:
 def iter_frames(version: Any, args: argparse.Namespace) -> tuple[int, Iterator[Any]]:
     """Return ``(count, frames)``: the version's frames, or those matching the query options."""
     if not has_query(args):
-        return len(version), version.get_frames()
+        frames = version.get_frames()  # streamed; its length hint is the frame count
+        return operator.length_hint(frames), frames
     view = make_view(version, args)
     ids = view.plan(0)
 

@@ -33,22 +33,44 @@ MaskReader = Callable[[str], bytes]
 
 
 class IdAllocator:
-    """Hands out unique COCO integer ids, keeping a frame's or ROI's own id when numeric."""
+    """Hands out unique COCO integer ids, keeping a frame's or ROI's own id when numeric.
+
+    The ids handed out are remembered as bits (one per id up to about twice the largest
+    dense one) plus a set of far outliers: an export of millions of records keeps
+    megabytes, not the hundreds a set of ints would.
+    """
 
     def __init__(self) -> None:
-        self._used: set[int] = set()
+        self._bits = bytearray()
+        self._far: set[int] = set()
         self._next = 1
+
+    def __contains__(self, value: int) -> bool:
+        byte = value >> 3
+        if byte < len(self._bits) and self._bits[byte] >> (value & 7) & 1:
+            return True
+        return value in self._far
+
+    def _add(self, value: int) -> None:
+        byte = value >> 3
+        if byte >= len(self._bits) and byte < 2 * len(self._bits) + 8192:
+            self._bits.extend(bytes(max(byte + 1, 2 * len(self._bits)) - len(self._bits)))
+        if byte < len(self._bits):
+            self._bits[byte] |= 1 << (value & 7)
+        else:
+            self._far.add(value)
 
     def take(self, preferred: str | None = None) -> int:
         """Return ``int(preferred)`` if it is a canonical, unused number, else a fresh id."""
-        if preferred and preferred.isdigit() and str(int(preferred)) == preferred \
-                and int(preferred) not in self._used:
+        if preferred and preferred.isascii() and preferred.isdigit() \
+                and str(int(preferred)) == preferred \
+                and int(preferred) not in self:
             value = int(preferred)
         else:
-            while self._next in self._used:
+            while self._next in self:
                 self._next += 1
             value = self._next
-        self._used.add(value)
+        self._add(value)
         return value
 
 

@@ -1,11 +1,30 @@
-"""Gathering rows from Arrow tables with as few copies as the row pattern allows."""
+"""Row arithmetic on Arrow tables: last writes per id, id order, cheap gathers."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["take_rows"]
+__all__ = ["last_rows", "sorted_order", "take_rows"]
+
+
+def last_rows(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Row numbers of the last occurrence of each id (any order)."""
+    n = len(ids)
+    rows = np.arange(n, dtype=np.int64)
+    if pc.count_distinct(ids).as_py() == n:
+        return rows
+    grouped = pa.table({"id": ids, "row": rows}).group_by("id").aggregate([("row", "max")])
+    return grouped["row_max"].to_numpy()
+
+
+def sorted_order(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return indices that sort ``ids``; a cheap check first, as ids often come sorted."""
+    n = len(ids)
+    if n < 2 or pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py():
+        return np.arange(n, dtype=np.int64)
+    return pc.sort_indices(ids).to_numpy().astype(np.int64)
 
 
 def _compact(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
 
 from hyperloader.errors import DatasetNotFoundError, VersionNotFoundError, close_matches
 from hyperloader.model import FrameTables
 from hyperloader.store._commit_log import CommitLog
 from hyperloader.store._layout import Store
-from hyperloader.store._resolve import Link, resolve_chain
+from hyperloader.store._resolve import Link, cached_resolution, resolve_chain
+from hyperloader.store._scan import BATCH_ROWS, plan_chain, scan
 from hyperloader.store._state import (
     Catalog,
     VersionRecord,
@@ -166,3 +170,22 @@ class DatasetRepo:
     def tables(self, version_id: str) -> FrameTables:
         """Return the resolved FrameTables of ``version_id`` (cached per commit seq)."""
         return resolve_chain(self.store, self.id, self.chain(version_id))
+
+    def scan(self, version_id: str, columns: Sequence[str]) -> tuple[int, Iterator[pa.Table]]:
+        """Return the number of frames of ``version_id`` and their ``columns``, streamed.
+
+        The tables come in frame-id order, ``BATCH_ROWS`` rows each, read segment by
+        segment in bounded memory (``_scan``); an up-to-date cached resolution is sliced
+        instead.
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        chain = self.chain(version_id)
+        cached = cached_resolution(self.store, chain[-1])
+        if cached is not None:
+            frames = cached.frames.select(list(columns))
+            return frames.num_rows, iter([frames.slice(i, BATCH_ROWS)
+                                          for i in range(0, frames.num_rows, BATCH_ROWS)])
+        plan = plan_chain(self.store, self.id, chain)
+        return len(plan), scan(self.store, self.id, plan, columns)

@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hyperloader.model import FrameTables
-from hyperloader.store._arrow import take_rows
+from hyperloader.store._arrow import last_rows, sorted_order, take_rows
 from hyperloader.store._layout import Store
 from hyperloader.store._segments import TOMBSTONE, empty_tables, read_segment
 
-__all__ = ["Link", "clear_cache", "merge", "resolve_chain"]
+__all__ = ["Link", "cached_resolution", "clear_cache", "merge", "resolve_chain"]
 
 
 @dataclass(frozen=True)
@@ -36,24 +36,6 @@ class Link:
 
 def _concat(tables: Sequence[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables, promote_options="permissive")
-
-
-def _last_rows(ids: pa.ChunkedArray) -> np.ndarray:
-    """Row numbers of the last occurrence of each id (any order)."""
-    n = len(ids)
-    rows = np.arange(n, dtype=np.int64)
-    if pc.count_distinct(ids).as_py() == n:
-        return rows
-    grouped = pa.table({"id": ids, "row": rows}).group_by("id").aggregate([("row", "max")])
-    return grouped["row_max"].to_numpy()
-
-
-def _sorted_order(ids: pa.ChunkedArray) -> np.ndarray:
-    """Return indices that sort ``ids``; a cheap check first, as ids often come sorted."""
-    n = len(ids)
-    if n < 2 or pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py():
-        return np.arange(n, dtype=np.int64)
-    return pc.sort_indices(ids).to_numpy()
 
 
 def _children(base: FrameTables, segments: Sequence[FrameTables], which: str,
@@ -87,14 +69,14 @@ def merge(base: FrameTables | None, segments: Sequence[FrameTables]) -> FrameTab
     sizes = np.array([s.frames.num_rows for s in segments], np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     new = _concat([s.frames for s in segments])
-    last = _last_rows(new["id"])
+    last = last_rows(new["id"])
     tomb = new[TOMBSTONE].take(pa.array(last)).fill_null(False).to_numpy(zero_copy_only=False)
     new_keep = np.sort(last[~tomb])
     replaced = pc.is_in(base.frames["id"], value_set=pc.unique(new["id"]))
     base_keep = np.flatnonzero(~replaced.to_numpy(zero_copy_only=False))
     keep = np.concatenate([base_keep, n_base + new_keep])
     combined = _concat([base.frames, new.drop_columns([TOMBSTONE])])
-    final = keep[_sorted_order(take_rows(combined.select(["id"]), keep)["id"])]
+    final = keep[sorted_order(take_rows(combined.select(["id"]), keep)["id"])]
     where = np.full(combined.num_rows, -1, np.int64)
     where[final] = np.arange(len(final))
     return FrameTables(take_rows(combined, final),
@@ -133,6 +115,12 @@ def _remember(key: tuple[str, str], entry: _Entry) -> None:
         _CACHE.move_to_end(key)
         while len(_CACHE) > _MAX_ENTRIES:
             _CACHE.popitem(last=False)
+
+
+def cached_resolution(store: Store, link: Link) -> FrameTables | None:
+    """Return the cached resolution of ``link`` when it is up to date (no I/O), else None."""
+    hit = _cached((store.url, link.version_id))
+    return hit.tables if hit is not None and hit.seq == link.seq else None
 
 
 def resolve_chain(store: Store, dataset_id: str, chain: Sequence[Link]) -> FrameTables:

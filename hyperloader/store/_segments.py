@@ -4,14 +4,20 @@ A segment holds a FrameTables in one table: the ``frames`` columns (``doc`` is t
 JSON without the store fields) plus ``saved`` (epoch ms), ``saved_in_version``,
 ``_tombstone``, and the frame's ROIs and sources nested as ``_rois`` / ``_sources``
 (list<struct>, one list per frame). One file per segment means one PUT to write it and one
-GET to read it, and a segment is either wholly there or not at all. A tombstone row
+GET to read it whole, and a segment is either wholly there or not at all; a streamed read
+(``SegmentReader``) fetches only the column chunks it needs. A tombstone row
 carries only the id; its ``doc`` is null.
+
+Rows are written sorted by frame id (stably, so a repeated id keeps its last write last)
+in row groups of ``ROW_GROUP_ROWS``, so a version can be streamed in id order by reading
+each of its segments once, front to back (``_scan``). Older segments may be unsorted.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -20,13 +26,18 @@ import pyarrow.parquet as pq
 
 from hyperloader.errors import StoreError
 from hyperloader.model import FrameTables, frames_to_tables
+from hyperloader.store._arrow import sorted_order
 from hyperloader.store._layout import Store
 
-__all__ = ["TOMBSTONE", "delete_segment", "empty_tables", "read_segment", "stamp", "tombstones",
-           "write_segment"]
+__all__ = ["ROW_GROUP_ROWS", "TOMBSTONE", "SegmentReader", "delete_segment", "empty_tables",
+           "read_segment", "stamp", "tombstones", "write_segment"]
 
 TOMBSTONE = "_tombstone"
+ROW_GROUP_ROWS = 16_384
 _NESTED = {"rois": "_rois", "sources": "_sources"}
+_PAGE_BYTES = 1 << 18  # a streamed read decodes one page of a column at a time
+_READ_BUFFER = 1 << 18  # and reads its column chunk this much at a time
+_REMOTE_BLOCK = 4 << 20  # ranged reads of an object store file (s3fs would take 50 MiB)
 
 
 def empty_tables() -> FrameTables:
@@ -85,9 +96,13 @@ def _unnest(lists: pa.ChunkedArray) -> pa.Table:
 
 
 def _to_table(tables: FrameTables) -> pa.Table:
+    """One row per frame, ROIs and sources nested, sorted by id (stable)."""
     frames = tables.frames
     for part, column in _NESTED.items():
         frames = frames.append_column(column, _nest(getattr(tables, part), frames.num_rows))
+    order = sorted_order(frames["id"])
+    if len(order) and np.any(order != np.arange(len(order))):
+        frames = frames.take(pa.array(order))
     return frames
 
 
@@ -110,7 +125,8 @@ def write_segment(store: Store, dataset_id: str, tables: FrameTables) -> tuple[s
     path = _path(store, dataset_id, segment_id)
     buf = io.BytesIO()
     # keep Arrow's list field names ("item") so segments concatenate with fresh tables
-    pq.write_table(_to_table(tables), buf, compression="zstd", use_compliant_nested_type=False)
+    pq.write_table(_to_table(tables), buf, compression="zstd", row_group_size=ROW_GROUP_ROWS,
+                   data_page_size=_PAGE_BYTES, use_compliant_nested_type=False)
     data = buf.getvalue()
     try:
         store.write_bytes(path, data)
@@ -144,3 +160,65 @@ def read_segment(store: Store, dataset_id: str, segment_id: str) -> FrameTables:
         raise StoreError(f"cannot read segment {path!r} in store {store.url!r}: {exc}",
                          uri=store.url) from exc
     return _from_table(table)
+
+
+class SegmentReader:
+    """Lazy reads of one segment: a few columns whole, or rows batch by batch.
+
+    Reads only the column chunks asked for, a buffer at a time, so streaming a segment
+    holds one batch of it, not the file. Close it (or use it as a context manager).
+
+    Raises:
+        StoreError: when the segment file is missing or unreadable.
+    """
+
+    def __init__(self, store: Store, dataset_id: str, segment_id: str) -> None:
+        self.path = _path(store, dataset_id, segment_id)
+        self._url = store.url
+        handle = None
+        try:
+            if store.protocol not in ("file", "local"):
+                handle = store.fs.open(self.path, "rb", block_size=_REMOTE_BLOCK)
+            source = self.path if handle is None else handle
+            self._file = pq.ParquetFile(source, buffer_size=_READ_BUFFER, pre_buffer=False)
+        except (OSError, pa.ArrowInvalid) as exc:
+            if handle is not None:
+                handle.close()
+            raise self._error(exc) from exc
+        self._handle = handle
+
+    @property
+    def num_rows(self) -> int:
+        """Rows in the segment (upserts and tombstones)."""
+        return self._file.metadata.num_rows
+
+    def read(self, columns: Sequence[str]) -> pa.Table:
+        """Read ``columns`` of every row."""
+        try:
+            return self._file.read(columns=list(columns), use_threads=False)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise self._error(exc) from exc
+
+    def iter_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """Yield ``columns`` of every row in file order, ``batch_rows`` rows at a time."""
+        try:
+            yield from self._file.iter_batches(batch_size=batch_rows, columns=list(columns),
+                                               use_threads=False)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise self._error(exc) from exc
+
+    def close(self) -> None:
+        """Release the file (again is fine)."""
+        self._file.close()
+        if self._handle is not None:
+            self._handle.close()
+
+    def __enter__(self) -> SegmentReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _error(self, exc: Exception) -> StoreError:
+        return StoreError(f"cannot read segment {self.path!r} in store {self._url!r}: {exc}",
+                          uri=self._url)

@@ -18,6 +18,7 @@ from hyperloader.store._diff import VersionDiff, diff_tables
 from hyperloader.store._finders import VersionFinders
 from hyperloader.store._meta import check_metadata, mask_labels_from_meta, mask_labels_to_meta
 from hyperloader.store._repo import DatasetRepo
+from hyperloader.store._scan import LazyRows
 from hyperloader.store._write import commit_meta, commit_publish
 
 __all__ = ["DatasetVersion", "VersionStatus"]
@@ -144,13 +145,18 @@ class DatasetVersion(VersionFinders):
                            frames["saved_in_version"][row].as_py())
 
     def get_frames(self) -> Iterator[Frame]:
-        """Iterate the version's frames in frame-id order."""
-        frames = self.frame_tables().frames.select(["doc", "saved", "saved_in_version"])
-        for batch in frames.to_batches(max_chunksize=10_000):
-            columns = batch.to_pydict()
-            for doc, saved, version in zip(columns["doc"], columns["saved"],
-                                           columns["saved_in_version"], strict=True):
-                yield self._frame(doc, saved, version)
+        """Iterate the version's frames in frame-id order, streamed from its segments.
+
+        Memory stays bounded whatever the version's size: the whole version is never
+        built (see :meth:`frame_tables`), only one batch of frames at a time. Nothing is
+        read before the first frame is asked for; ``operator.length_hint`` on the
+        iterator gives the number of frames left.
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        columns = ("doc", "saved", "saved_in_version")
+        return LazyRows(lambda: self._repo.scan(self.id, columns), columns, self._frame)
 
     # -- writing frames --------------------------------------------------------------------
     def add_frames(self, frames: Iterable[Frame | Mapping[str, Any]], upload_retries: int = 3,
