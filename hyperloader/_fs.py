@@ -7,6 +7,7 @@ an ``endpoint_url`` plus a plain ``bucket/key`` path.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import fsspec
@@ -14,7 +15,7 @@ from fsspec.core import url_to_fs as _fsspec_url_to_fs
 
 from hyperloader._config import options_for
 
-__all__ = ["is_local", "split_endpoint", "url_to_fs"]
+__all__ = ["is_local", "preload_protocols", "split_endpoint", "url_to_fs"]
 
 _HOST_PORT = re.compile(r"^s3://(?P<host>[A-Za-z0-9.\-]+):(?P<port>\d+)/(?P<rest>.+)$")
 
@@ -50,3 +51,20 @@ def url_to_fs(url: str, **overrides: Any) -> tuple[fsspec.AbstractFileSystem, st
         options["client_kwargs"] = client_kwargs
     options.update(overrides)
     return _fsspec_url_to_fs(url, **options)
+
+
+def preload_protocols(urls: Iterable[str]) -> None:
+    """Import the fsspec implementations ``urls`` need (s3fs, gcsfs, ...) now.
+
+    Call it in a process about to fork DataLoader workers: each worker then inherits the
+    modules instead of importing s3fs, aiobotocore and botocore itself on its first
+    fetch, every epoch. Unknown or unavailable protocols are left for the fetch to report.
+    """
+    for url in urls:
+        if is_local(url):
+            continue
+        protocol = url.split("://", 1)[0]
+        try:
+            fsspec.get_filesystem_class(protocol)
+        except (ImportError, ValueError):
+            continue

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hyperloader._config import StorageConfig, get_config, set_config
-from hyperloader._fs import is_local
+from hyperloader._fs import is_local, preload_protocols
 from hyperloader.errors import DecodeError, HyperloaderError, StoreError
 from hyperloader.torch._decoders import tune_malloc
 from hyperloader.torch._options import LoaderOptions, OnError, SampleOptions
@@ -83,6 +83,8 @@ class FrameReader:
         self._view_cls = type(dataview)
         self._spec = dataview.to_json()
         self._config = storage_config if storage_config is not None else get_config()
+        # workers fork from here: give them s3fs & co. already imported
+        preload_protocols([self._config.resolved_root(), *self._config.options])
         self._install_config = False
         self._view: Any = dataview
         self._reset_runtime()

@@ -131,3 +131,28 @@ def test_two_workers_share_one_belady_order(s3_server, s3_bucket, s3_options, mo
     assert misses[0] == n and misses[1] <= most_misses
     if eviction == "lru":
         assert misses[1] == n
+
+
+def test_the_parent_imports_the_remote_filesystem_before_workers_fork(tmp_path):
+    """Forked workers inherit s3fs instead of importing it on every epoch's first fetch."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+import hyperloader
+from hyperloader.dataview import DataView
+from hyperloader.torch import FrameIterableDataset
+hyperloader.set_root({str(tmp_path / "store")!r})
+hyperloader.set_storage_options("s3://", endpoint_url="http://127.0.0.1:9")
+assert "s3fs" not in sys.modules
+hyperloader.Dataset.create("d")
+view = DataView()
+view.add_query(dataset_name="d")
+FrameIterableDataset(view)
+print("s3fs" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
