@@ -15,7 +15,7 @@ from fsspec.core import url_to_fs as _fsspec_url_to_fs
 
 from hyperloader._config import options_for
 
-__all__ = ["is_local", "preload_protocols", "split_endpoint", "url_to_fs"]
+__all__ = ["cat_whole", "is_local", "preload_protocols", "split_endpoint", "url_to_fs"]
 
 _HOST_PORT = re.compile(r"^s3://(?P<host>[A-Za-z0-9.\-]+):(?P<port>\d+)/(?P<rest>.+)$")
 
@@ -68,3 +68,18 @@ def preload_protocols(urls: Iterable[str]) -> None:
             fsspec.get_filesystem_class(protocol)
         except (ImportError, ValueError):
             continue
+
+
+def cat_whole(fs: fsspec.AbstractFileSystem, path: str) -> bytes:
+    """Return the whole file at ``path`` with one request.
+
+    s3fs first asks for the size (a HEAD) so that it can split large reads, unless told
+    to read in one piece; other file systems take no such option.
+
+    Raises:
+        FileNotFoundError: when there is no such file (other errors as ``fs`` raises them).
+    """
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+    if "s3" in protocols:
+        return fs.cat_file(path, max_concurrency=1)
+    return fs.cat_file(path)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fsspec.callbacks import Callback
 
-from hyperloader._fs import url_to_fs
+from hyperloader._fs import cat_whole, url_to_fs
 from hyperloader.errors import StoreError
 from hyperloader.io._retry import RetryPolicy, call_with_retry
 
@@ -128,15 +128,8 @@ def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
         StoreError: naming the URI, the attempts and the underlying error.
     """
     fs, path = _resolve(uri)
-    # s3fs asks for the size (a HEAD) before a GET unless told not to split the read
-    kwargs = {"max_concurrency": 1} if "s3" in _protocols(fs) else {}
-    return call_with_retry(lambda: bytes(fs.cat_file(path, **kwargs)), uri=uri, what="fetching",
+    return call_with_retry(lambda: bytes(cat_whole(fs, path)), uri=uri, what="fetching",
                            policy=retry)
-
-
-def _protocols(fs: Any) -> tuple[str, ...]:
-    protocol = fs.protocol
-    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 def file_digest(path: str) -> tuple[int, str]:

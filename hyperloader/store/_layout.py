@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote
 import fsspec
 
 from hyperloader._config import get_root
-from hyperloader._fs import url_to_fs
+from hyperloader._fs import cat_whole, url_to_fs
 from hyperloader.errors import StoreError
 
 __all__ = ["Store", "current_store"]
@@ -85,13 +85,21 @@ class Store:
         return self.path("datasets", dataset_id, "versions", version_id, "commits")
 
     # -- small file operations -----------------------------------------------------------
+    def cat(self, path: str) -> bytes:
+        """Return a whole file with one request (s3fs would otherwise HEAD for the size).
+
+        Raises:
+            FileNotFoundError: when the file is missing.
+        """
+        return cat_whole(self.fs, path)
+
     def read_json(self, path: str) -> Any:
         """Read a JSON file; a missing file raises FileNotFoundError.
 
         Raises:
             StoreError: when the file exists but is not valid JSON.
         """
-        data = self.fs.cat_file(path)
+        data = self.cat(path)
         try:
             return json.loads(data)
         except ValueError as exc:
@@ -146,3 +154,4 @@ def current_store() -> Store:
     except (ValueError, ImportError, OSError) as exc:
         raise StoreError(f"cannot open store root {url!r}: {exc}", uri=url) from exc
     return Store(url=url, fs=fs, root=root.rstrip("/") or "/")
+

@@ -56,7 +56,7 @@ class DatasetRepo:
         """
         if dataset_id is not None:
             try:
-                store.fs.cat_file(store.dataset_json(dataset_id))
+                store.cat(store.dataset_json(dataset_id))
             except FileNotFoundError:
                 raise DatasetNotFoundError(
                     f"no dataset with id {dataset_id!r} in store {store.url!r}",

@@ -155,7 +155,7 @@ def read_segment(store: Store, dataset_id: str, segment_id: str) -> FrameTables:
         if store.protocol in ("file", "local"):
             table = pq.read_table(path)
         else:  # one GET, no HEAD for the size
-            table = pq.read_table(pa.BufferReader(store.fs.cat_file(path)))
+            table = pq.read_table(pa.BufferReader(store.cat(path)))
     except (OSError, pa.ArrowInvalid) as exc:
         raise StoreError(f"cannot read segment {path!r} in store {store.url!r}: {exc}",
                          uri=store.url) from exc

@@ -1,0 +1,29 @@
+"""Reading a store on S3 sends no request it does not need (no HEAD before each GET)."""
+
+from __future__ import annotations
+
+import uuid
+
+import hyperloader
+from hyperloader.dataview import DataView
+from hyperloader.model import SingleFrame
+from hyperloader.store import Dataset, DatasetVersion
+from tests.io.faulty_proxy import FaultyProxy
+
+
+def test_querying_a_version_on_s3_sends_no_head_requests(s3_server, store_bucket):
+    with FaultyProxy(s3_server) as proxy:
+        root = f"s3://127.0.0.1:{proxy.port}/{store_bucket}/{uuid.uuid4().hex[:10]}"
+        hyperloader.set_root(root, key="testing", secret="testing")
+        Dataset.create("heads")
+        draft = DatasetVersion.get_version(dataset_name="heads")
+        draft.add_frames([SingleFrame(f"s3://b/{i}.jpg", id=f"f{i}", metadata={"i": i})
+                          for i in range(5)])
+        DatasetVersion.create_snapshot("heads", publish_name="v1")
+        hyperloader.set_root(root, key="testing", secret="testing")  # drop what was cached
+        proxy.reset()
+        view = DataView(iteration_order="sequential")
+        view.add_query(dataset_name="heads", version_name="v1", frame_query="meta.i:>=2")
+        assert [f.id for f in view.get_entries(view.plan(0))] == ["f2", "f3", "f4"]
+        segments = [p for m, p in proxy.requests if m == "GET" and p.endswith(".parquet")]
+        assert segments and proxy.count("HEAD") == 0
