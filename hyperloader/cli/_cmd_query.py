@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from typing import Any
 
@@ -28,6 +29,11 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
+def _json_value(value: Any) -> Any:
+    # datetime meta as the frame JSON writes it (ISO 8601), not str()'s "date time"
+    return value.isoformat() if isinstance(value, (dt.date, dt.time)) else str(value)
+
+
 def run(args: argparse.Namespace) -> int:
     """Count or list the frames selected by the query options."""
     if args.limit < 0:
@@ -43,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         ids = ids[:args.limit]
     frames = view.get_entries(ids)
     if args.json:
-        docs = [json.dumps(f.to_dict(), separators=(",", ":"), default=str) for f in frames]
+        docs = [json.dumps(f.to_dict(), separators=(",", ":"), default=_json_value)
+                for f in frames]
         print("[" + ",\n".join(docs) + "]")
         return 0
     for f in frames:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -35,6 +36,11 @@ def read_uri(uri: str) -> bytes:
     return fs.cat_file(path)
 
 
+def _json_value(value: Any) -> Any:
+    # datetime meta as the frame JSON writes it (ISO 8601), not str()'s "date time"
+    return value.isoformat() if isinstance(value, (dt.date, dt.time)) else str(value)
+
+
 class _ArrayWriter:
     """Writes the items of one JSON array, comma-separated, to a text stream."""
 
@@ -43,7 +49,7 @@ class _ArrayWriter:
 
     def write(self, item: Mapping[str, Any]) -> None:
         self.f.write(",\n" if self.count else "\n")
-        self.f.write(json.dumps(item, separators=(",", ":"), default=str))
+        self.f.write(json.dumps(item, separators=(",", ":"), default=_json_value))
         self.count += 1
 
 

@@ -1,7 +1,8 @@
 """Decode plan entries into frame dicts: output_rois, label mapping, label_num, dataset.
 
 Only the rows asked for are decoded: their ``doc`` strings are taken from the Arrow
-column and parsed with ``json.loads``.
+column and parsed with ``json.loads``; datetime meta, an ISO string there, is parsed back
+only under the keys the version's columns type as timestamps.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hyperloader.dataview._enums import OutputRois
 from hyperloader.dataview._mapping import LabelMapper
 from hyperloader.dataview._plan import EntryTable
 from hyperloader.dataview._source import VersionRef
-from hyperloader.model import FrameTables
+from hyperloader.model import FrameTables, TimestampKeys
 
 __all__ = ["LoadedVersion", "decode_dicts"]
 
@@ -31,6 +32,11 @@ class LoadedVersion:
     def __init__(self, ref: VersionRef, tables: FrameTables) -> None:
         self.ref = ref
         self.tables = tables
+
+    @cached_property
+    def timestamp_keys(self) -> TimestampKeys:
+        """The meta keys whose JSON strings are datetimes (falsy when there are none)."""
+        return TimestampKeys.from_tables(self.tables)
 
     @cached_property
     def frame_index(self) -> np.ndarray:
@@ -98,9 +104,12 @@ def decode_dicts(entries: EntryTable, entry_ids: Sequence[int] | np.ndarray,
         pos = np.flatnonzero(vidx == v)
         version, keep = versions[int(v)], entries.roi_keep[int(v)]
         docs, extra = version.docs(rows[pos]), version.store_fields(rows[pos])
+        stamps = version.timestamp_keys
         for p, text, fields in zip(pos, docs, extra, strict=True):
             d = _shape(json.loads(text), version, int(rois[p]), keep, int(rows[p]), mapper,
                        mode)
+            if stamps:  # after _shape, so only the ROIs kept are parsed
+                stamps.restore(d)
             d.update(fields)
             out[p] = d
     return out

@@ -20,6 +20,7 @@ from hyperloader.model._serde import (
     roi_from_dict,
     roi_to_dict,
 )
+from hyperloader.model._timestamps import TimestampKeys
 from hyperloader.model._validate import validate_frame_dict
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Roi",
     "SingleFrame",
     "Source",
+    "TimestampKeys",
     "box_to_poly",
     "ellipse_to_poly",
     "frame_from_dict",

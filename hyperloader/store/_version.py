@@ -9,10 +9,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from hyperloader.errors import FrameNotFoundError
-from hyperloader.model import FrameGroup, FrameTables, SingleFrame, frame_from_dict
+from hyperloader.model import (
+    FrameGroup,
+    FrameTables,
+    SingleFrame,
+    TimestampKeys,
+    frame_from_dict,
+)
 from hyperloader.store import _frames_ops as ops
 from hyperloader.store._diff import VersionDiff, diff_tables
 from hyperloader.store._finders import VersionFinders
@@ -24,6 +31,7 @@ from hyperloader.store._write import commit_meta, commit_publish
 __all__ = ["DatasetVersion", "VersionStatus"]
 
 Frame = SingleFrame | FrameGroup
+_NO_TIMESTAMPS = TimestampKeys()
 
 
 class VersionStatus(str, Enum):
@@ -122,8 +130,13 @@ class DatasetVersion(VersionFinders):
         """Return the ids of the version's frames, sorted."""
         return self.frame_tables().frames["id"].to_pylist()
 
-    def _frame(self, doc: str, saved: int | None, saved_in_version: str | None) -> Frame:
+    def _frame(self, doc: str, saved: int | None, saved_in_version: str | None,
+               stamps: TimestampKeys = _NO_TIMESTAMPS) -> Frame:
+        # datetime meta is an ISO string in the JSON; ``stamps`` names the keys to parse
+        # back (without it, as for callers that read docs themselves, none are)
         d = json.loads(doc)
+        if stamps:
+            stamps.restore(d)
         d["dataset"] = {"id": self.dataset_id, "version": self.id}
         d["saved"] = saved
         d["saved_in_version"] = saved_in_version
@@ -135,14 +148,16 @@ class DatasetVersion(VersionFinders):
         Raises:
             FrameNotFoundError: when the version has no such frame.
         """
-        frames = self.frame_tables().frames
+        tables = self.frame_tables()
+        frames = tables.frames
         row = pc.index(frames["id"], frame_id).as_py()
         if row < 0:
             raise FrameNotFoundError(f"frame {frame_id!r} is not in version {self.name!r} "
                                      f"({self.id}) of dataset {self.dataset_name!r}",
                                      frame_id=frame_id, version_id=self.id)
         return self._frame(frames["doc"][row].as_py(), frames["saved"][row].as_py(),
-                           frames["saved_in_version"][row].as_py())
+                           frames["saved_in_version"][row].as_py(),
+                           TimestampKeys.from_tables(tables))
 
     def get_frames(self) -> Iterator[Frame]:
         """Iterate the version's frames in frame-id order, streamed from its segments.
@@ -156,7 +171,16 @@ class DatasetVersion(VersionFinders):
             StoreError: when a segment cannot be read.
         """
         columns = ("doc", "saved", "saved_in_version")
-        return LazyRows(lambda: self._repo.scan(self.id, columns), columns, self._frame)
+        stamps = _NO_TIMESTAMPS
+
+        def start() -> tuple[int, Iterator[pa.Table]]:
+            nonlocal stamps
+            rows = self._repo.scan(self.id, columns)
+            # read after the scan is planned: a schema only grows, so it covers every row
+            stamps = TimestampKeys.from_kinds(self._repo.state(self.id).schema)
+            return rows
+
+        return LazyRows(start, columns, lambda *row: self._frame(*row, stamps))
 
     # -- writing frames --------------------------------------------------------------------
     def add_frames(self, frames: Iterable[Frame | Mapping[str, Any]], upload_retries: int = 3,

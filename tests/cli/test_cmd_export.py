@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import hyperloader
@@ -46,3 +47,23 @@ def test_export_streams_a_copy_on_write_version(tmp_path, monkeypatch, capsys):
     got = json.loads(out.read_text())
     assert got == json.loads(want.read_text())
     assert [img["id"] for img in got["images"]] == [1, 10, 11, 12, 2, 20, 3, 4, 5, 6, 8, 9]
+
+
+def test_datetime_meta_is_written_as_the_iso_string_the_frame_json_holds(tmp_path, capsys):
+    root = str(tmp_path / "store")
+    hyperloader.set_root(root)
+    when = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+    f = SingleFrame("/data/1.jpg", width=32, height=24, id="1",
+                    metadata={"when": when, "day": dt.date(2024, 5, 3)})
+    f.add_annotation(box2d_xywh=[1, 2, 3, 4], labels=["car"], metadata={"seen": when})
+    Dataset.create("cars").get_current().add_frames([f])
+    out = tmp_path / "out.json"
+    assert main(["--root", root, "-q", "export", "coco", "cars", "-o", str(out)]) == 0
+    got = json.loads(out.read_text())
+    assert (got["images"][0]["when"], got["images"][0]["day"]) == (when.isoformat(), "2024-05-03")
+    assert got["annotations"][0]["seen"] == when.isoformat()
+    capsys.readouterr()
+    assert main(["--root", root, "-q", "query", "cars", "--json"]) == 0
+    [doc] = json.loads(capsys.readouterr().out)
+    assert doc["meta"] == {"when": when.isoformat(), "day": "2024-05-03"}
+    assert doc["rois"][0]["meta"] == {"seen": when.isoformat()}

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from hyperloader.errors import StoreError
+from hyperloader.model import TimestampKeys
 from hyperloader.store import Dataset, DatasetVersion, _resolve, _scan, _segments
 
 from ._helpers import frame, frame_dict, group
@@ -17,8 +18,9 @@ from ._helpers import frame, frame_dict, group
 
 def _materialised(version: DatasetVersion) -> list[dict]:
     """The frames as ``get_frames()`` built them before it streamed: from frame_tables()."""
-    frames = version.frame_tables().frames
-    return [version._frame(d, s, v).to_dict() for d, s, v in zip(
+    tables = version.frame_tables()
+    frames, stamps = tables.frames, TimestampKeys.from_tables(tables)
+    return [version._frame(d, s, v, stamps).to_dict() for d, s, v in zip(
         frames["doc"].to_pylist(), frames["saved"].to_pylist(),
         frames["saved_in_version"].to_pylist(), strict=True)]
 
