@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -63,3 +64,18 @@ def _isolated_config(tmp_path, monkeypatch):
     config._CONFIG.options = {}
     yield
     config._CONFIG.root, config._CONFIG.options = saved_root, saved_opts
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging():
+    """Undo what an in-process CLI run (``logging.basicConfig(force=True)``) does to logging."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
