@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +39,10 @@ _NESTED = {"rois": "_rois", "sources": "_sources"}
 _PAGE_BYTES = 1 << 18  # a streamed read decodes one page of a column at a time
 _READ_BUFFER = 1 << 18  # and reads its column chunk this much at a time
 _REMOTE_BLOCK = 4 << 20  # ranged reads of an object store file (s3fs would take 50 MiB)
+_DETAILS_KEPT = 4096
+# Segment files never change once written, so what one HEAD said of a file (size, ETag)
+# holds: the second pass of a scan, and later scans in this process, reuse it.
+_DETAILS: dict[str, dict[str, Any]] = {}
 
 
 def empty_tables() -> FrameTables:
@@ -162,6 +167,21 @@ def read_segment(store: Store, dataset_id: str, segment_id: str) -> FrameTables:
     return _from_table(table)
 
 
+def _open_remote(store: Store, path: str) -> Any:
+    """Open a segment on an object store; on S3, ask for its size and ETag only once."""
+    known = _DETAILS.get(path) if store.protocol in ("s3", "s3a") else None
+    if known is None:
+        handle = store.fs.open(path, "rb", block_size=_REMOTE_BLOCK)
+        if store.protocol in ("s3", "s3a"):
+            if len(_DETAILS) >= _DETAILS_KEPT:
+                _DETAILS.clear()
+            _DETAILS[path] = dict(handle.details)
+        return handle
+    handle = store.fs.open(path, "rb", block_size=_REMOTE_BLOCK, size=known["size"])
+    handle.details = dict(known)  # s3fs reads them (ETag) on each ranged GET
+    return handle
+
+
 class SegmentReader:
     """Lazy reads of one segment: a few columns whole, or rows batch by batch.
 
@@ -178,7 +198,7 @@ class SegmentReader:
         handle = None
         try:
             if store.protocol not in ("file", "local"):
-                handle = store.fs.open(self.path, "rb", block_size=_REMOTE_BLOCK)
+                handle = _open_remote(store, self.path)
             source = self.path if handle is None else handle
             self._file = pq.ParquetFile(source, buffer_size=_READ_BUFFER, pre_buffer=False)
         except (OSError, pa.ArrowInvalid) as exc:
