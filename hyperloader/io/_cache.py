@@ -147,7 +147,7 @@ class Cache:
             self._verified.pop(uri, None)
 
     def set_future_order(self, uris: Iterable[str], positions: Iterable[int] | None = None,
-                         *, order_start: int | None = None) -> None:
+                         *, order_start: int | None = None) -> int:
         """Tell the cache the order it will be read in, replacing what it knew (for Belady).
 
         Without ``positions`` the order is the whole future of the cache: call it before
@@ -165,6 +165,9 @@ class Cache:
         so call it once per epoch, not per batch. With a strategy that ignores the future
         (``"lru"``) it only records the order.
 
+        Returns:
+            How many of the distinct remote ``uris`` are not cached (as ``count_missing``).
+
         Raises:
             ValueError: ``positions`` decrease or do not match ``uris`` in number.
         """
@@ -173,10 +176,13 @@ class Cache:
             self._future.reset(uris, positions)
             start = self._future.start if order_start is None else int(order_start)
         self._refresh_next_use(shared_from=None if positions is None else start)
-        self._preload(uris)
+        return self._preload(uris)
 
-    def advise(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> None:
+    def advise(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> int:
         """Append ``uris`` (at ``positions``) to the known future order: the next epoch, say.
+
+        Returns:
+            How many of the distinct remote ``uris`` are not cached.
 
         Raises:
             ValueError: as ``set_future_order``.
@@ -184,8 +190,9 @@ class Cache:
         uris = list(uris)
         with self._mutex:
             self._future.extend(uris, positions)
-        self._refresh_next_use(shared_from=None if positions is None else self._future.start)
-        self._preload(uris)
+            start = self._future.start
+        self._refresh_next_use(shared_from=None if positions is None else start)
+        return self._preload(uris)
 
     def count_missing(self, uris: Iterable[str]) -> int:
         """Return how many of the distinct remote ``uris`` have no entry in the index.
@@ -311,17 +318,22 @@ class Cache:
                 self._verified.pop(next(iter(self._verified)))
             self._verified[uri] = (key, path, size, mtime_ns)
 
-    def _preload(self, uris: list[str]) -> None:
-        """Remember the index rows of ``uris`` whose checksum was confirmed (a few statements)."""
-        if self.options.verify == "always":  # every entry is hashed once per process
-            return
-        remote = [u for u in dict.fromkeys(uris) if not is_local(u)][:_MEMO_MAX]
+    def _preload(self, uris: list[str]) -> int:
+        """Remember the index rows of ``uris`` whose checksum was confirmed.
+
+        Returns:
+            How many of the distinct remote ``uris`` have no entry.
+        """
+        remote = [u for u in dict.fromkeys(uris) if not is_local(u)]
         if not remote:
-            return
-        for uri, row in self._entries().index.lookup_many(remote).items():
-            if row.mtime_ns is not None:
-                path = self._layout.entry_path(row.key, uri)
-                self._remember(uri, row.key, path, row.size, row.mtime_ns)
+            return 0
+        found = self._entries().index.lookup_many(remote)
+        if self.options.verify != "always":  # "always" hashes every entry once per process
+            for uri, row in found.items():
+                if row.mtime_ns is not None:
+                    path = self._layout.entry_path(row.key, uri)
+                    self._remember(uri, row.key, path, row.size, row.mtime_ns)
+        return len(remote) - len(found)
 
     def _refresh_next_use(self, *, shared_from: int | None) -> None:
         def next_use_of(uri: str) -> int | None:

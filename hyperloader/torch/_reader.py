@@ -180,10 +180,9 @@ class FrameReader:
                 for uri in frame_uris(frame, self.sample_options):
                     uris.append(uri)
                     positions.append(place)
-            cache = self._cache_obj()
-            cache.set_future_order(uris, None if order is None else positions,
-                                   order_start=order_start)
-            if cache.count_missing(uris) == 0 and not self.loader_options.prefetch_local:
+            missing = self._cache_obj().set_future_order(
+                uris, None if order is None else positions, order_start=order_start)
+            if missing == 0 and not self.loader_options.prefetch_local:
                 return False
         return True
 

@@ -181,3 +181,14 @@ def test_audit_repair_removes_orphans_and_rows_without_files(tmp_path, mem_put):
         assert after["disk_bytes"] == after["bytes_cached"] == 140
         assert not os.path.exists(orphan)
         assert _read(cache.get(uris[1])) == bytes([1]) * 70 and cache.stats()["misses"] == 4
+
+
+def test_set_future_order_returns_how_many_are_missing(tmp_path, mem_put):
+    uris = [mem_put(f"/v/m{i}.bin", bytes([i]) * 20) for i in range(3)]
+    for verify in ("checksum", "always"):
+        with Cache(tmp_path / verify, max_bytes=10_000,
+                   options=CacheOptions(verify=verify)) as cache:
+            assert cache.set_future_order(uris + uris[:1]) == 3
+            cache.get(uris[0])
+            assert cache.set_future_order([*uris, str(tmp_path)]) == 2
+            assert cache.advise(uris[:1]) == 0

@@ -40,7 +40,7 @@ def test_remote_frames_read_ahead_through_the_cache_in_shard_order(s3_view, monk
     monkeypatch.setattr(Cache, "set_future_order",
                         lambda self, uris, positions=None, **kw: (
                             orders.append(list(uris)),
-                            original(self, orders[-1], positions, **kw)))
+                            original(self, orders[-1], positions, **kw))[1])
     ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
                                                                     prefetch_threads=2))
     got = [t["frame_id"] for _, t in ds]
