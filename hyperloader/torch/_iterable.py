@@ -11,8 +11,8 @@ import numpy as np
 import torch.utils.data
 
 from hyperloader._config import StorageConfig
+from hyperloader.torch._base import ReaderBacked
 from hyperloader.torch._options import LoaderOptions, SampleOptions
-from hyperloader.torch._reader import FrameReader, LoaderStats
 from hyperloader.torch._state import (
     FORMAT,
     is_shard_state,
@@ -39,7 +39,7 @@ class _Cursor:
     position: int
 
 
-class FrameIterableDataset(torch.utils.data.IterableDataset):
+class FrameIterableDataset(ReaderBacked, torch.utils.data.IterableDataset):
     """Stream ``(image, target)`` samples of a DataView, sharded over ranks and workers.
 
     Every epoch's order is ``dataview.plan(epoch)``: a function of the view, its seed and
@@ -69,10 +69,8 @@ class FrameIterableDataset(torch.utils.data.IterableDataset):
                  sample_options: SampleOptions | None = None,
                  loader_options: LoaderOptions | None = None,
                  storage_config: StorageConfig | None = None) -> None:
-        self.transforms = transforms
-        self._reader = FrameReader(dataview, sample_options or SampleOptions(),
-                                   loader_options or LoaderOptions(), storage_config)
-        self._epoch = 0
+        super().__init__(dataview, transforms, sample_options=sample_options,
+                         loader_options=loader_options, storage_config=storage_config)
         self._pending: dict[str, Any] | None = None
         self._cursor: _Cursor | None = None
         self._world_hint: tuple[int, int] | None = None
@@ -87,11 +85,6 @@ class FrameIterableDataset(torch.utils.data.IterableDataset):
         self.transforms, self._reader = state["transforms"], state["reader"]
         self._epoch, self._pending, self._cursor = state["epoch"], state["pending"], None
         self._world_hint = state["world_hint"]
-
-    @property
-    def stats(self) -> LoaderStats:
-        """Counters of this process (frames, skipped, bytes, stall time)."""
-        return self._reader.stats
 
     @property
     def epoch(self) -> int:
@@ -159,7 +152,7 @@ class FrameIterableDataset(torch.utils.data.IterableDataset):
             sample = reader.sample(fetched)
             if sample is None:
                 continue
-            yield self.transforms(*sample) if self.transforms is not None else sample
+            yield self._transformed(sample)
 
     def _check_resume(self, pending: Mapping[str, Any] | None, world: World, n: int) -> int:
         if pending is None:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch.utils.data
 
-from hyperloader._config import StorageConfig
 from hyperloader._fs import is_local
-from hyperloader.torch._options import LoaderOptions, SampleOptions
-from hyperloader.torch._reader import FrameReader, LoaderStats
+from hyperloader.torch._base import ReaderBacked
 from hyperloader.torch._sample import frame_uris
 
 __all__ = ["FrameDataset"]
 
 
-class FrameDataset(torch.utils.data.Dataset):
+class FrameDataset(ReaderBacked, torch.utils.data.Dataset):
     """Map-style dataset: index ``i`` is the i-th entry of ``dataview.plan(epoch)``.
 
     With a ``SequentialSampler`` the loader reads the view's own order; any sampler
@@ -33,20 +31,6 @@ class FrameDataset(torch.utils.data.Dataset):
         loader_options: Read-ahead and error policy (sharding options do not apply).
         storage_config: Store config for worker processes; the current one when None.
     """
-
-    def __init__(self, dataview: Any, transforms: Callable[..., Any] | None = None, *,
-                 sample_options: SampleOptions | None = None,
-                 loader_options: LoaderOptions | None = None,
-                 storage_config: StorageConfig | None = None) -> None:
-        self.transforms = transforms
-        self._reader = FrameReader(dataview, sample_options or SampleOptions(),
-                                   loader_options or LoaderOptions(), storage_config)
-        self._epoch = 0
-
-    @property
-    def stats(self) -> LoaderStats:
-        """Counters of this process (frames, skipped, bytes, stall time)."""
-        return self._reader.stats
 
     @property
     def epoch(self) -> int:
@@ -84,7 +68,5 @@ class FrameDataset(torch.utils.data.Dataset):
         out = []
         for fetched in reader.fetch_all(items, read_ahead=read_ahead):
             sample = reader.sample(fetched)
-            if sample is not None and self.transforms is not None:
-                sample = self.transforms(*sample)
-            out.append(sample)
+            out.append(None if sample is None else self._transformed(sample))
         return out
