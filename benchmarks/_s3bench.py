@@ -19,24 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-MAKE_IMAGES = REPO / ".." / "shared" / "bench" / "make_images.py"
+from _common import REPO  # this directory's helper module
+
 CREDENTIALS = {"key": "testing", "secret": "testing"}
 
 log = logging.getLogger("bench_remote")
 
 
 # -- data ----------------------------------------------------------------------------------------
-
-def ensure_images(out: Path, n: int) -> Path:
-    """Return ``out/images_{n}`` (bench_loader's layout), generating the images if missing."""
-    images = out / f"images_{n}"
-    if len(list((images / "images").glob("*.jpg"))) != n:
-        log.info("generating %d images into %s", n, images)
-        subprocess.run([sys.executable, str(MAKE_IMAGES), str(images), "--n", str(n),
-                        "--procs", str(os.cpu_count() or 1)], check=True)
-    return images
-
 
 def s3_client(endpoint: str) -> Any:
     """A boto3 S3 client for ``endpoint`` with the test credentials."""
@@ -146,13 +136,6 @@ def _announce_and_wait(url: str) -> None:
     sys.stdout.write(url + "\n")
     sys.stdout.flush()
     sys.stdin.read()  # until the parent closes our stdin (or dies)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

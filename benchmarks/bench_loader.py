@@ -20,28 +20,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import REPO, cpu_seconds, ensure_images  # this directory's helper module
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
-REPO = Path(__file__).resolve().parents[1]
-MAKE_IMAGES = REPO / ".." / "shared" / "bench" / "make_images.py"
 CROP = 224
 
 log = logging.getLogger("bench_loader")
 
 
 # -- data ------------------------------------------------------------------------------------
-
-def ensure_images(out: Path, n: int) -> Path:
-    """Generate ``n`` images with make_images.py unless they are already cached."""
-    images = out / f"images_{n}"
-    if len(list((images / "images").glob("*.jpg"))) != n:
-        log.info("generating %d images into %s", n, images)
-        subprocess.run([sys.executable, str(MAKE_IMAGES), str(images), "--n", str(n),
-                        "--procs", str(os.cpu_count() or 1)], check=True)
-    return images
-
 
 def ensure_store(out: Path, images: Path, n: int):
     """Store the frames (source, mask, polygons, frame label) once; return a DataView."""
@@ -122,13 +111,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _loading_pids() -> list[int]:
     """The DataLoader workers (children of this process), or this process without them."""
     me = os.getpid()
@@ -146,7 +128,7 @@ def measure(loader: DataLoader, n: int) -> dict[str, float]:
     machine distorts far less than the rate.
     """
     me = os.getpid()
-    cpu_start = _cpu_s(me)
+    cpu_start = cpu_seconds(me)
     start = time.perf_counter()
     seen, first, rss_first, rss_last, cpu_last = 0, None, {}, {}, {}
     for images, _ in loader:
@@ -155,7 +137,7 @@ def measure(loader: DataLoader, n: int) -> dict[str, float]:
         for pid in _loading_pids():
             try:
                 rss[pid] = _rss_mb(pid)
-                cpu_last[pid] = _cpu_s(pid)
+                cpu_last[pid] = cpu_seconds(pid)
             except OSError:  # a worker that just finished its shard
                 pass
         if first is None:
@@ -164,7 +146,7 @@ def measure(loader: DataLoader, n: int) -> dict[str, float]:
     end = time.perf_counter()
     if seen != n:
         raise RuntimeError(f"loader delivered {seen} images, expected {n}")
-    cpu_last[me] = _cpu_s(me) - cpu_start
+    cpu_last[me] = cpu_seconds(me) - cpu_start
     growth = max((rss_last[p] - rss_first[p] for p in rss_first
                   if p in rss_last and not np.isnan(rss_last[p] - rss_first[p])), default=0.0)
     return {"img_s": (seen - first_seen) / (end - first), "ttfb": first - start,

@@ -43,15 +43,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from _s3bench import (  # this directory's helper module
-    CREDENTIALS,
-    REPO,
-    Service,
-    cpu_seconds,
-    ensure_images,
-    s3_client,
-    upload,
-)
+from _common import REPO, cpu_seconds, ensure_images  # this directory's helper modules
+from _s3bench import CREDENTIALS, Service, s3_client, upload
 from PIL import Image
 from torch.utils.data import DataLoader, get_worker_info
 
