@@ -34,19 +34,3 @@ def write_image(path: Path, size=(64, 48), colour=(40, 40, 40)) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.full((size[1], size[0], 3), colour, np.uint8)).save(path)
     return str(path)
-
-
-def coco_rle(h: int, w: int, box: tuple[int, int, int, int]) -> dict:
-    """An uncompressed COCO RLE of a filled box."""
-    binary = np.zeros((h, w), np.uint8)
-    x, y, bw, bh = box
-    binary[y:y + bh, x:x + bw] = 1
-    flat = binary.flatten(order="F")
-    counts, cur, run_len = [], 0, 0
-    for v in flat:
-        if v != cur:
-            counts.append(run_len)
-            cur, run_len = v, 0
-        run_len += 1
-    counts.append(run_len)
-    return {"size": [h, w], "counts": counts}

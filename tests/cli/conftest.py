@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_helpers import coco_rle, write_image
+from tests.cli.cli_helpers import write_image
+from tests.convert.coco_helpers import box_rle
 
 
 @pytest.fixture()
@@ -29,7 +30,7 @@ def coco_file(tmp_path) -> Path:
              "segmentation": [[20, 2, 25, 2, 25, 6], [30, 10, 35, 10, 35, 15]],
              "bbox": [20, 2, 15, 13]},
             {"id": 12, "image_id": 2, "category_id": 1, "iscrowd": 1, "area": 20.0,
-             "segmentation": coco_rle(30, 40, (5, 5, 5, 4)), "bbox": [5, 5, 5, 4]},
+             "segmentation": box_rle(30, 40, (5, 5, 5, 4)), "bbox": [5, 5, 5, 4]},
             {"id": 13, "image_id": 3, "category_id": 2, "iscrowd": 0, "area": 20.0,
              "bbox": [2, 3, 4, 5]},
         ],

@@ -13,8 +13,7 @@ import hyperloader
 from hyperloader.model import FrameGroup, SingleFrame
 from hyperloader.render import label_color
 from tests.cli.cli_helpers import run, write_image
-
-BOOKKEEPING = ("dataset", "saved", "saved_in_version")
+from tests.convert.coco_helpers import frame_docs
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +22,6 @@ def demo_root(tmp_path_factory):
     start = time.perf_counter()
     proc = run("demo", "--frames", "24", "--samples", "24", root=root)
     return root, proc.stdout, time.perf_counter() - start
-
-
-def _docs(frames) -> dict[str, dict]:
-    out = {}
-    for f in frames:
-        d = f.to_dict()
-        for key in BOOKKEEPING:
-            d.pop(key, None)
-        out[d["id"]] = d
-    return out
 
 
 def test_demo_builds_versions_loads_and_previews(demo_root):
@@ -124,8 +113,8 @@ def test_export_loads_in_pycocotools_and_reimports_identically(demo_root, tmp_pa
     hyperloader.set_root(root)
     from hyperloader.store import DatasetVersion
 
-    a = _docs(DatasetVersion.get_version("demo", "v2").get_frames())
-    b = _docs(DatasetVersion.get_version("again").get_frames())
+    a = frame_docs(DatasetVersion.get_version("demo", "v2").get_frames())
+    b = frame_docs(DatasetVersion.get_version("again").get_frames())
     assert a == b
     sub = tmp_path / "bremen.json"
     run("export", "coco", "demo/v2", "--frame", "meta.city:bremen", "-o", str(sub), root=root)
@@ -161,7 +150,7 @@ def test_coco_import_export_round_trip(coco_file, tmp_path):
     run("import", "coco", str(exported), "--images", str(images), "--dataset", "c2",
         "--masks-dir", str(coco_file.parent / "masks"))
     again = DatasetVersion.get_version("c2")
-    assert _docs(again.get_frames()) == _docs(v1.get_frames())
+    assert frame_docs(again.get_frames()) == frame_docs(v1.get_frames())
 
 
 def _render_dataset(tmp_path):

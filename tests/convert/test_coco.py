@@ -18,29 +18,18 @@ from hyperloader.convert import (
     write_coco,
 )
 from hyperloader.model import POLY_SEPARATOR, SingleFrame
+from tests.convert.coco_helpers import box_mask, box_rle, frame_docs
 
-BOOKKEEPING = ("dataset", "saved", "saved_in_version")
 # pycocotools' Cython code trips numpy 2's __array__(copy=) deprecation
 PYCOCO_NUMPY2 = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept:DeprecationWarning")
 
 
 def _rle(h: int, w: int, box: tuple[int, int, int, int], *, compressed: bool) -> dict:
-    binary = np.zeros((h, w), np.uint8, order="F")
-    x, y, bw, bh = box
-    binary[y:y + bh, x:x + bw] = 1
-    enc = mask_api.encode(binary)
-    if compressed:
-        return {"size": [h, w], "counts": enc["counts"].decode("ascii")}
-    flat = binary.flatten(order="F")
-    counts, cur, run = [], 0, 0
-    for v in flat:
-        if v != cur:
-            counts.append(run)
-            cur, run = v, 0
-        run += 1
-    counts.append(run)
-    return {"size": [h, w], "counts": counts}
+    if not compressed:
+        return box_rle(h, w, box)
+    enc = mask_api.encode(box_mask(h, w, box))
+    return {"size": [h, w], "counts": enc["counts"].decode("ascii")}
 
 
 def coco_doc() -> dict:
@@ -84,16 +73,6 @@ def _read_all(path: str, tmp_path, **kw) -> list:
     reader = CocoReader(path, images_dir=str(tmp_path / "images"),
                         masks_dir=str(tmp_path / "masks"), **kw)
     return [f for batch in reader.batches() for f in batch], reader
-
-
-def _docs(frames) -> dict[str, dict]:
-    out = {}
-    for f in frames:
-        d = f.to_dict()
-        for key in BOOKKEEPING:
-            d.pop(key, None)
-        out[d["id"]] = d
-    return out
 
 
 def test_import_maps_every_kind_of_annotation(coco_file, tmp_path):
@@ -143,7 +122,7 @@ def test_export_loads_in_pycocotools_and_round_trips(coco_file, tmp_path):
     assert m.sum() == 20
     assert coco.annToMask(coco.loadAnns(11)[0]).sum() > 0
     again, _ = _read_all(str(out), tmp_path)
-    assert _docs(again) == _docs(frames)
+    assert frame_docs(again) == frame_docs(frames)
     # plain COCO annotations with iscrowd and area need no extra key
     doc = json.loads(out.read_text())
     assert all(EXTRA_KEY not in a for a in doc["annotations"] if a["id"] not in (14, 16))
@@ -170,7 +149,7 @@ def test_round_trip_of_arbitrary_frames(tmp_path):
 
     COCO(str(out))
     frames = [f for b in CocoReader(str(out), images_dir="/data/imgs").batches() for f in b]
-    assert _docs(frames) == _docs([f1, f2])
+    assert frame_docs(frames) == frame_docs([f1, f2])
 
 
 def test_export_to_fsspec_url_and_relative_ids(tmp_path):
