@@ -169,13 +169,14 @@ def read_segment(store: Store, dataset_id: str, segment_id: str) -> FrameTables:
 
 def _open_remote(store: Store, path: str) -> Any:
     """Open a segment on an object store; on S3, ask for its size and ETag only once."""
-    known = _DETAILS.get(path) if store.protocol in ("s3", "s3a") else None
+    if store.protocol not in ("s3", "s3a"):
+        return store.fs.open(path, "rb", block_size=_REMOTE_BLOCK)
+    known = _DETAILS.get(path)
     if known is None:
         handle = store.fs.open(path, "rb", block_size=_REMOTE_BLOCK)
-        if store.protocol in ("s3", "s3a"):
-            if len(_DETAILS) >= _DETAILS_KEPT:
-                _DETAILS.clear()
-            _DETAILS[path] = dict(handle.details)
+        if len(_DETAILS) >= _DETAILS_KEPT:
+            _DETAILS.clear()
+        _DETAILS[path] = dict(handle.details)
         return handle
     handle = store.fs.open(path, "rb", block_size=_REMOTE_BLOCK, size=known["size"])
     handle.details = dict(known)  # s3fs reads them (ETag) on each ranged GET
