@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -14,6 +15,7 @@ from fsspec.callbacks import Callback
 from hyperloader._fs import cat_whole, url_to_fs
 from hyperloader.errors import StoreError
 from hyperloader.io._retry import RetryPolicy, call_with_retry
+from hyperloader.io._s3direct import direct_for
 
 __all__ = ["ObjectInfo", "download_to", "fetch_bytes", "fetch_info", "file_digest",
            "local_path", "over_budget"]
@@ -127,9 +129,17 @@ def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
     Raises:
         StoreError: naming the URI, the attempts and the underlying error.
     """
-    fs, path = _resolve(uri)
-    return call_with_retry(lambda: bytes(cat_whole(fs, path)), uri=uri, what="fetching",
-                           policy=retry)
+    direct = direct_for(uri)
+
+    def attempt() -> bytes:
+        if direct is not None:
+            buffer = io.BytesIO()
+            if not direct[0].download(uri, direct[1], direct[2], buffer).declined:
+                return buffer.getvalue()
+        fs, path = _resolve(uri)
+        return bytes(cat_whole(fs, path))
+
+    return call_with_retry(attempt, uri=uri, what="fetching", policy=retry)
 
 
 def file_digest(path: str) -> tuple[int, str]:
@@ -163,9 +173,19 @@ def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
         StoreError: when every attempt failed, the object is missing or outgrows
             ``max_bytes``.
     """
-    fs, path = _resolve(uri)
+    direct = direct_for(uri)
+
+    def check_size(size: int) -> None:
+        if max_bytes is not None and size > max_bytes:
+            raise over_budget(uri, size, max_bytes)
 
     def attempt() -> tuple[int, str]:
+        if direct is not None:
+            with open(dest, "wb") as out:
+                got = direct[0].download(uri, direct[1], direct[2], out, check_size)
+            if not got.declined:
+                return got.size, got.md5
+        fs, path = _resolve(uri)
         announced = _Announced(uri, max_bytes)
         fs.get_file(path, dest, callback=announced)
         size, md5 = file_digest(dest)

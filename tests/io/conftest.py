@@ -41,9 +41,19 @@ def s3_configured(s3_options):
     return s3_options
 
 
+@pytest.fixture(params=["direct", "fsspec"])
+def s3_get_path(request, monkeypatch) -> str:
+    """Run the test once per S3 GET path: signed URL + urllib3 (default), and s3fs."""
+    monkeypatch.setenv("HYPERLOADER_S3_DIRECT", "1" if request.param == "direct" else "0")
+    return request.param
+
+
 @pytest.fixture()
-def proxy(s3_server):
-    """A FaultyProxy in front of the S3 server; ``s3://127.0.0.1:PORT/...`` URIs go through it."""
+def proxy(s3_server, s3_get_path):
+    """A FaultyProxy in front of the S3 server; ``s3://127.0.0.1:PORT/...`` URIs go through it.
+
+    Every test using it runs over both S3 GET paths (see ``s3_get_path``).
+    """
     with FaultyProxy(s3_server) as p:
         config.set_storage_options(f"s3://127.0.0.1:{p.port}/", key="testing", secret="testing",
                                    **NO_LOWER_RETRIES)

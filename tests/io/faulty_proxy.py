@@ -23,9 +23,19 @@ __all__ = ["FaultyProxy"]
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
                "trailer", "upgrade", "content-length"}
-_MODES = ("503", "reset", "truncate")
-_ERROR_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code>'
-               b"<Message>injected by FaultyProxy</Message></Error>")
+_MODES = ("503", "403", "redirect", "reset", "truncate")
+#: mode -> (status, reason, S3 error code, extra headers) of the injected answer
+_ANSWERS = {
+    "503": (503, "Service Unavailable", "ServiceUnavailable", []),
+    "403": (403, "Forbidden", "AccessDenied", []),
+    "redirect": (301, "Moved Permanently", "PermanentRedirect",
+                 [("x-amz-bucket-region", "eu-west-1")]),
+}
+
+
+def _error_body(code: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>injected by FaultyProxy</Message></Error>").encode()
 
 
 class FaultyProxy:
@@ -35,6 +45,8 @@ class FaultyProxy:
         upstream: ``http://host:port`` of the real server.
         fail_first: how many requests (counted from start or ``reset``) to fail.
         mode: ``"503"`` answers ``503 Service Unavailable`` with an S3 error body;
+            ``"403"`` answers ``403 AccessDenied``; ``"redirect"`` answers S3's
+            ``301 PermanentRedirect`` with ``x-amz-bucket-region: eu-west-1``;
             ``"reset"`` drops the connection without answering (TCP RST);
             ``"truncate"`` forwards the request but sends only the first half of the
             response body (with the full ``Content-Length``) and closes the connection.
@@ -132,8 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fail and mode != "truncate":
-            self._reply(503, "Service Unavailable", [("Content-Type", "application/xml")],
-                        _ERROR_BODY, len(_ERROR_BODY))
+            status, reason, code, extra = _ANSWERS[mode]
+            body = _error_body(code)
+            self._reply(status, reason, [("Content-Type", "application/xml"), *extra], body,
+                        len(body))
             return
         if latency:
             time.sleep(latency)
