@@ -209,6 +209,8 @@ def main() -> None:
     ap.add_argument("--one", choices=["plain", "hyperloader", "ceiling"],
                     help=argparse.SUPPRESS)  # internal: measure one configuration
     args = ap.parse_args()
+    if args.n < 2 * args.batch:  # the rate is taken after the first batch: it needs a second
+        ap.error(f"--n ({args.n}) must be at least twice --batch ({args.batch})")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     images = ensure_images(args.out, args.n)
     if args.one:
