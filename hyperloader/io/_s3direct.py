@@ -92,6 +92,7 @@ class S3Direct:
         import urllib3
         from botocore import UNSIGNED
         from botocore.config import Config
+        from botocore.httpsession import get_cert_path
 
         unknown = set(options) - _INERT - _MAPPED - _FALSY_OK
         changed = {k for k in _FALSY_OK if options.get(k)}
@@ -126,11 +127,10 @@ class S3Direct:
         endpoint = self._client(None).meta.endpoint_url
         if _proxied(endpoint):
             raise ValueError(f"an HTTP proxy applies to {endpoint}; it needs the fsspec path")
-        tls: dict[str, Any] = {}
-        if verify is False:
-            tls["cert_reqs"] = "CERT_NONE"
-        elif isinstance(verify, str):
-            tls["ca_certs"] = verify
+        if verify is None:  # as botocore decides: $AWS_CA_BUNDLE / ca_bundle, else certifi
+            verify = self._session.get_config_variable("ca_bundle") or True
+        tls: dict[str, Any] = ({"cert_reqs": "CERT_NONE"} if verify is False else
+                               {"ca_certs": get_cert_path(verify)})
         timeout = urllib3.Timeout(connect=self._config.connect_timeout,
                                   read=self._config.read_timeout)
         self._http = urllib3.PoolManager(num_pools=16, maxsize=max(
@@ -178,7 +178,11 @@ class S3Direct:
             except self._botocore_error as exc:  # no credentials found, ...: fsspec decides
                 logger.debug("cannot sign a GET of %s (%s); using fsspec", uri, exc)
                 return DirectGet(declined=True)
-            resp = self._request(uri, url)
+            try:
+                resp = self._request(uri, url)
+            except self._urllib3.exceptions.SSLError as exc:
+                logger.debug("TLS failed for a direct GET of %s (%s); using fsspec", uri, exc)
+                return DirectGet(declined=True)
             reusable = False
             try:
                 status = resp.status
@@ -209,6 +213,8 @@ class S3Direct:
     def _request(self, uri: str, url: str) -> Any:
         try:
             return self._http.request("GET", url, preload_content=False, decode_content=False)
+        except self._urllib3.exceptions.SSLError:
+            raise  # download() declines: s3fs has its own TLS set-up, and says what is wrong
         except self._urllib3.exceptions.TimeoutError as exc:
             raise TimeoutError(f"GET {uri!r} timed out: {exc}") from exc
         except self._urllib3.exceptions.HTTPError as exc:

@@ -150,3 +150,30 @@ def test_s3direct_rejects_options_it_would_get_wrong():
         S3Direct({"requester_pays": True})
     with pytest.raises(ValueError, match="proxies"):
         S3Direct({"config_kwargs": {"proxies": {"http": "http://127.0.0.1:1"}}})
+
+
+def test_tls_set_up_follows_botocore(s3_server, monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not read until a TLS connection opens")
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(bundle))
+    assert S3Direct({"endpoint_url": s3_server})._http.connection_pool_kw["ca_certs"] == \
+        str(bundle)
+    off = S3Direct({"endpoint_url": s3_server, "client_kwargs": {"verify": False}})
+    assert off._http.connection_pool_kw["cert_reqs"] == "CERT_NONE"
+
+
+def test_a_tls_failure_leaves_it_to_s3fs(s3_put, s3_bucket, proxy, s3_get_path, monkeypatch):
+    if s3_get_path != "direct":
+        pytest.skip("only the direct path falls back")
+    import urllib3
+
+    s3_put("t.bin", b"over s3fs")
+    uri = f"s3://127.0.0.1:{proxy.port}/{s3_bucket}/t.bin"
+    getter = direct_for(uri)[0]
+
+    def refuse(*args, **kwargs):
+        raise urllib3.exceptions.SSLError("certificate verify failed")
+
+    monkeypatch.setattr(getter._http, "request", refuse)
+    assert fetch_bytes(uri) == b"over s3fs"
+    assert ["X-Amz-Signature" in q for q in _gets(proxy, "t.bin")] == [False]
