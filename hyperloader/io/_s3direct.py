@@ -253,6 +253,16 @@ _BUILT: dict[tuple[int, str], S3Direct | None] = {}
 _BUILT_LOCK = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    # A child must not use its parent's pools, nor a lock some parent thread held at fork.
+    global _BUILT_LOCK
+    _BUILT.clear()
+    _BUILT_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
     """Return the direct getter, bucket and key for an ``s3://`` URI, or None (use fsspec).
 

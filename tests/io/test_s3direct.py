@@ -177,3 +177,24 @@ def test_a_tls_failure_leaves_it_to_s3fs(s3_put, s3_bucket, proxy, s3_get_path, 
     monkeypatch.setattr(getter._http, "request", refuse)
     assert fetch_bytes(uri) == b"over s3fs"
     assert ["X-Amz-Signature" in q for q in _gets(proxy, "t.bin")] == [False]
+
+
+def _child_build(uri: str, queue) -> None:
+    queue.put(direct_for(uri) is not None)
+
+
+def test_a_lock_held_at_fork_does_not_hang_the_child(s3_server):
+    from hyperloader.io import _s3direct
+
+    config.set_storage_options("s3://", endpoint_url=s3_server, key="k", secret="s")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    with _s3direct._BUILT_LOCK:  # as if a parent thread were building a getter right now
+        child = ctx.Process(target=_child_build, args=("s3://b/fresh-options", queue))
+        child.start()
+    try:
+        assert queue.get(timeout=20) is True
+    finally:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
