@@ -9,7 +9,7 @@ import sys
 
 PKG = pathlib.Path(__file__).resolve().parents[1] / "hyperloader"
 
-# what each layer may import from hyperloader (besides errors, _config, _fs and itself)
+# what each layer may import from hyperloader (besides the base modules and itself)
 ALLOWED = {
     "model": set(),
     "query": {"model"},
@@ -22,7 +22,7 @@ ALLOWED = {
     "render": {"model", "decode", "io"},
     "cli": {"model", "query", "store", "dataview", "io", "decode", "torch", "convert", "render"},
 }
-BASE = {"errors", "_config", "_fs"}
+BASE = {"errors", "_config", "_fs", "_locks"}
 
 
 def _imports(path: pathlib.Path) -> set[str]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import threading
 
+from hyperloader._locks import ForkSafeLock
 from hyperloader.io._cache import Cache
 from hyperloader.io._options import DEFAULT_MAX_BYTES, CacheOptions, parse_size
 
 __all__ = ["cached_local_path", "default_cache"]
 
-_LOCK = threading.Lock()
+_LOCK = ForkSafeLock()
 _DEFAULT: tuple[tuple[object, ...], Cache] | None = None
 
 

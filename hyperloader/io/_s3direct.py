@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from hyperloader._config import options_for
 from hyperloader._fs import split_endpoint
+from hyperloader._locks import ForkSafeLock
 
 __all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled"]
 
@@ -250,17 +251,7 @@ def _proxied(endpoint: str) -> bool:
 
 
 _BUILT: dict[tuple[int, str], S3Direct | None] = {}
-_BUILT_LOCK = threading.Lock()
-
-
-def _forget_after_fork() -> None:
-    # A child must not use its parent's pools, nor a lock some parent thread held at fork.
-    global _BUILT_LOCK
-    _BUILT.clear()
-    _BUILT_LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
+_BUILT_LOCK = ForkSafeLock()
 
 
 def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:

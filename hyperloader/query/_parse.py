@@ -14,7 +14,6 @@ and terms such as ``car-red`` or ``2021-05-01`` never contain a separate sign to
 from __future__ import annotations
 
 import re
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -23,11 +22,12 @@ from luqum import parser as _luqum
 from luqum.exceptions import IllegalCharacterError, ParseSyntaxError
 from luqum.tree import Item
 
+from hyperloader._locks import ForkSafeLock
 from hyperloader.errors import QuerySyntaxError
 
 __all__ = ["parse_lucene"]
 
-_LOCK = threading.Lock()
+_LOCK = ForkSafeLock()
 _LEXER = _luqum.lexer.clone()
 _AT_POSITION = re.compile(r"at position (\d+)")
 _UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position \d+", re.DOTALL)

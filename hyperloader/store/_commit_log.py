@@ -23,12 +23,12 @@ import logging
 import os
 import posixpath
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from hyperloader._locks import ForkSafeLock
 from hyperloader.errors import StoreError
 from hyperloader.store._layout import Store
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Entries = list[tuple[int, dict[str, Any]]]
 ExclusiveWriter = Callable[[Store, str, bytes], bool]
 
-_MEMORY_LOCK = threading.Lock()
+_MEMORY_LOCK = ForkSafeLock()
 _WARNED: set[str] = set()
 
 
