@@ -12,6 +12,9 @@ its own process too) measures:
   collate_fn=collate_frames)``, decode only, read-ahead with ``LoaderOptions``' defaults;
   a fresh, empty cache directory (``$HYPERLOADER_CACHE_DIR``);
 - hyperloader warm: the next pass over the same cache;
+- hyperloader cold, s3fs GETs: the cold pass again, into another empty cache, with
+  ``HYPERLOADER_S3_DIRECT=0`` (every miss an s3fs request instead of a signed URL fetched
+  by urllib3), to show what the direct path is worth;
 - local disk: the same loader over frames pointing at the local files.
 
 Rates are images over the whole pass (worker start-up included), the median of ``--reps``
@@ -52,6 +55,7 @@ BUCKET = "bench"
 SERIAL_S3FS = "serial s3fs cat + PIL"
 SERIAL_BOTO3 = "serial boto3 get_object + PIL"
 COLD = "hyperloader, cold cache"
+COLD_S3FS = "hyperloader, cold cache, s3fs GETs"
 WARM = "hyperloader, warm cache"
 LOCAL = "local disk, same loader"
 ROWS = ("serial", "hyperloader", "local")
@@ -241,7 +245,7 @@ def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: l
         hyperloader.set_storage_options("s3://", endpoint_url=endpoint, **CREDENTIALS)
         serial_keys = keys[:args.serial_n]
         rows = {name: Row(name, latency_ms) for name in
-                (SERIAL_S3FS, SERIAL_BOTO3, COLD, WARM, LOCAL)}
+                (SERIAL_S3FS, SERIAL_BOTO3, COLD, WARM, COLD_S3FS, LOCAL)}
         for rep in range(args.reps):  # interleaved, so drifting machine load hits every row
             log.info("latency %g ms, repetition %d/%d", latency_ms, rep + 1, args.reps)
             if "local" in args.rows:
@@ -252,6 +256,14 @@ def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: l
                 for name in (COLD, WARM):
                     rows[name].passes.append(loader_pass(views["remote"], args, True, servers))
                 shutil.rmtree(cache, ignore_errors=True)
+                os.environ["HYPERLOADER_CACHE_DIR"] = str(cache) + "_s3fs"
+                os.environ["HYPERLOADER_S3_DIRECT"] = "0"  # read at each miss, in the workers
+                try:
+                    rows[COLD_S3FS].passes.append(
+                        loader_pass(views["remote"], args, True, servers))
+                finally:
+                    del os.environ["HYPERLOADER_S3_DIRECT"]
+                    shutil.rmtree(str(cache) + "_s3fs", ignore_errors=True)
             if "serial" in args.rows:
                 for name, client in ((SERIAL_S3FS, "s3fs"), (SERIAL_BOTO3, "boto3")):
                     rows[name].passes.append(serial_pass(endpoint, serial_keys, client, servers))
@@ -311,7 +323,7 @@ def _ceiling_lines(rows: list[Row]) -> list[str]:
     cores = os.cpu_count() or 1
     out = []
     for r in rows:
-        if r.name != COLD:
+        if r.name not in (COLD, COLD_S3FS):
             continue
         client = r.cpu_ms("client")
         total = client + r.cpu_ms("moto") + r.cpu_ms("proxy")
