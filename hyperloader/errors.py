@@ -16,6 +16,7 @@ __all__ = [
     "FrameNotFoundError",
     "HyperloaderError",
     "InvalidFrameError",
+    "InvalidMetadataError",
     "QuerySyntaxError",
     "StoreError",
     "VersionNotFoundError",
@@ -72,6 +73,20 @@ class InvalidFrameError(HyperloaderError, ValueError):
             where += f" uri={uri!r}"
         msg = f"{where}: {reason} (got {_short(value)})"
         super().__init__(msg, frame_id=frame_id, field=field, value=value, uri=uri)
+
+
+class InvalidMetadataError(HyperloaderError, ValueError):
+    """Version metadata holds a key or value the store cannot keep.
+
+    Attributes: ``version_id`` (or None), ``field`` (a path such as ``metadata.a[2].b``),
+    ``value``.
+    """
+
+    def __init__(self, reason: str, *, field: str, value: Any,
+                 version_id: str | None = None) -> None:
+        where = f"version {version_id!r} " if version_id else ""
+        msg = f"{where}{field}: {reason} (got {_short(value)})"
+        super().__init__(msg, version_id=version_id, field=field, value=value)
 
 
 class FrameNotFoundError(HyperloaderError, KeyError):

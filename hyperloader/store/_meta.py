@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from hyperloader.errors import InvalidMetadataError
 
 __all__ = ["ALL_MASKS", "check_metadata", "mask_labels_from_meta", "mask_labels_to_meta"]
 
 ALL_MASKS = "_all_"
+_SCALARS = (str, int, float, bool, type(None))
 
 
-def check_metadata(meta: Any, where: str = "metadata") -> None:
+def check_metadata(meta: Any, where: str = "metadata", *, version_id: str | None = None) -> None:
     """Reject non-dicts, keys holding ``.`` or ``$``, and values JSON cannot store.
 
+    Allowed values: ``str``, ``int``, finite ``float``, ``bool``, ``None``, and lists,
+    tuples and dicts of them.
+
     Raises:
-        ValueError: naming the offending key path.
+        InvalidMetadataError: naming the key path and showing the value.
     """
     if not isinstance(meta, Mapping):
-        raise ValueError(f"{where} must be a dict, got {type(meta).__name__}")
+        raise InvalidMetadataError("must be a dict", field=where, value=meta,
+                                   version_id=version_id)
     for key, value in meta.items():
         if not isinstance(key, str) or not key or "." in key or "$" in key:
-            raise ValueError(f"{where} key {key!r}: keys must be non-empty strings without "
-                             "'.' or '$'")
-        if isinstance(value, Mapping):
-            check_metadata(value, f"{where}.{key}")
-        elif isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                if isinstance(item, Mapping):
-                    check_metadata(item, f"{where}.{key}[{i}]")
-    try:
-        json.dumps(meta)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where} must be JSON-serialisable: {exc}") from exc
+            raise InvalidMetadataError("keys must be non-empty strings without '.' or '$'",
+                                       field=f"{where} key", value=key, version_id=version_id)
+        _check_value(value, f"{where}.{key}", version_id)
+
+
+def _check_value(value: Any, where: str, version_id: str | None) -> None:
+    if isinstance(value, Mapping):
+        check_metadata(value, where, version_id=version_id)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]", version_id)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InvalidMetadataError("NaN and infinity are not JSON", field=where, value=value,
+                                   version_id=version_id)
+    elif not isinstance(value, _SCALARS):
+        hint = "; store value.isoformat()" if isinstance(value, (dt.date, dt.time)) else ""
+        raise InvalidMetadataError(f"{type(value).__name__} is not JSON-serialisable{hint}",
+                                   field=where, value=value, version_id=version_id)
 
 
 def _rgb(value: Any) -> list[int]:
