@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -29,14 +30,32 @@ class _Failure:
         self.exc = exc
 
 
-def _run(fetch: Callable[[Any], Any], size_of: Callable[[Any], int], item: Any) -> tuple[Any, int]:
+class _Largest:
+    """The largest result size finished so far, raised from any worker thread."""
+
+    __slots__ = ("_lock", "value")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def offer(self, size: int) -> None:
+        if size > self.value:
+            with self._lock:
+                self.value = max(self.value, size)
+
+
+def _run(fetch: Callable[[Any], Any], size_of: Callable[[Any], int], largest: _Largest,
+         item: Any) -> tuple[Any, int]:
     # Module-level on purpose: worker threads must hold no reference to the Prefetcher,
     # so dropping the last consumer reference collects it (and cancels the rest).
     try:
         result = fetch(item)
-        return result, int(size_of(result))
+        size = int(size_of(result))
     except Exception as exc:  # noqa: BLE001 - travels to the consumer, re-raised there
         return _Failure(item, exc), 0
+    largest.offer(size)
+    return result, size
 
 
 class Prefetcher(Generic[T, R]):
@@ -78,6 +97,7 @@ class Prefetcher(Generic[T, R]):
         self._pool: ThreadPoolExecutor | None = None
         self._exhausted = self._closed = False
         self._seen_bytes = self._seen_items = 0
+        self._largest = _Largest()
         self.stall_seconds = 0.0
         self._counts = {"submitted": 0, "yielded": 0, "skipped": 0, "max_in_flight": 0}
 
@@ -130,11 +150,17 @@ class Prefetcher(Generic[T, R]):
             except StopIteration:
                 self._exhausted = True
                 break
-            self._pending.append(self._pool.submit(_run, self._fetch, self._size_of, item))
+            self._pending.append(self._pool.submit(_run, self._fetch, self._size_of,
+                                                   self._largest, item))
             self._counts["submitted"] += 1
         self._counts["max_in_flight"] = max(self._counts["max_in_flight"], len(self._pending))
 
     def _expected_bytes(self) -> float:
+        bound = len(self._pending) * self._largest.value
+        if bound < self.max_bytes:
+            # No finished result exceeds the largest finished so far, nor does the average
+            # that stands in for those in flight: within budget without walking the futures.
+            return bound
         average = self._seen_bytes / self._seen_items if self._seen_items else 0.0
         total = 0.0
         for future in self._pending:

@@ -73,6 +73,24 @@ def test_byte_budget_limits_read_ahead():
     pre.close()
 
 
+def test_a_large_result_waiting_unconsumed_stops_the_read_ahead():
+    started: list[int] = []
+    sizes = [10, 10, 10_000] + [10] * 47  # the third result alone outgrows the budget
+
+    def fetch(i: int) -> bytes:
+        started.append(i)
+        return b"x" * sizes[i]
+
+    pre = Prefetcher(range(50), fetch, max_items=50, max_bytes=1_000, num_threads=2)
+    assert next(pre) == b"x" * 10  # a small result yielded: the largest *yielded* is 10 bytes
+    time.sleep(0.05)  # the big one finishes and waits, unconsumed
+    next(pre)
+    time.sleep(0.05)
+    # 10_000 bytes wait: no more than the two threads' worth beyond them may have started
+    assert len(started) <= 3 + 2
+    pre.close()
+
+
 def test_stall_seconds_measure_waiting():
     pre = Prefetcher(range(4), Probe(delay=0.06), max_items=1, num_threads=1)
     list(pre)
