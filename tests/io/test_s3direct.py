@@ -198,3 +198,13 @@ def test_a_lock_held_at_fork_does_not_hang_the_child(s3_server):
         child.join(timeout=5)
         if child.is_alive():
             child.kill()
+
+
+@pytest.mark.parametrize("name", ["with space.jpg", "plus+sign.jpg", "per%25cent%.jpg",
+                                  "ünï/cødé.jpg", "q?mark#hash.jpg", "tilde~star*.jpg",
+                                  "a//double.jpg"])
+def test_keys_that_need_quoting(s3_put, s3_bucket, proxy, name):
+    data = name.encode() * 3
+    s3_put(name, data)
+    uri = f"s3://127.0.0.1:{proxy.port}/{s3_bucket}/{name}"
+    assert fetch_bytes(uri) == data
