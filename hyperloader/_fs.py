@@ -15,7 +15,8 @@ from fsspec.core import url_to_fs as _fsspec_url_to_fs
 
 from hyperloader._config import options_for
 
-__all__ = ["cat_whole", "is_local", "preload_protocols", "split_endpoint", "url_to_fs"]
+__all__ = ["cat_whole", "is_local", "preload_protocols", "split_endpoint", "storage_options",
+           "url_to_fs"]
 
 _HOST_PORT = re.compile(r"^s3://(?P<host>[A-Za-z0-9.\-]+):(?P<port>\d+)/(?P<rest>.+)$")
 
@@ -34,6 +35,22 @@ def is_local(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
 
 
+def storage_options(url: str) -> tuple[str, dict[str, Any]]:
+    """Return ``url`` without a ``host:port`` endpoint, and the options that apply to it.
+
+    The configured options of the longest matching prefix, with the endpoint written in
+    an ``s3://host:port/...`` URI in place of any configured one (it names the server).
+    """
+    options = options_for(url)
+    url, endpoint = split_endpoint(url)
+    if endpoint:
+        options["endpoint_url"] = endpoint
+        client_kwargs = dict(options.get("client_kwargs") or {})
+        client_kwargs.pop("endpoint_url", None)
+        options["client_kwargs"] = client_kwargs
+    return url, options
+
+
 def url_to_fs(url: str, **overrides: Any) -> tuple[fsspec.AbstractFileSystem, str]:
     """Return the filesystem and path for ``url``, using the configured storage options.
 
@@ -41,14 +58,7 @@ def url_to_fs(url: str, **overrides: Any) -> tuple[fsspec.AbstractFileSystem, st
         url: a plain path or any fsspec URL.
         **overrides: options that win over the configured ones.
     """
-    options = options_for(url)
-    url, endpoint = split_endpoint(url)
-    if endpoint:
-        # the host:port written in the URI names the server; it beats a configured default
-        options["endpoint_url"] = endpoint
-        client_kwargs = dict(options.get("client_kwargs") or {})
-        client_kwargs.pop("endpoint_url", None)
-        options["client_kwargs"] = client_kwargs
+    url, options = storage_options(url)
     options.update(overrides)
     return _fsspec_url_to_fs(url, **options)
 

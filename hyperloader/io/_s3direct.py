@@ -27,8 +27,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from hyperloader._config import options_for
-from hyperloader._fs import split_endpoint
+from hyperloader._fs import storage_options
 from hyperloader._locks import ForkSafeLock
 
 __all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled"]
@@ -262,13 +261,7 @@ def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
     """
     if not uri.startswith("s3://") or not enabled():
         return None
-    options = options_for(uri)
-    plain, endpoint = split_endpoint(uri)
-    if endpoint:
-        options["endpoint_url"] = endpoint
-        client_kwargs = dict(options.get("client_kwargs") or {})
-        client_kwargs.pop("endpoint_url", None)
-        options["client_kwargs"] = client_kwargs
+    plain, options = storage_options(uri)
     bucket, _, key = plain[len("s3://"):].partition("/")
     if not bucket or not key:
         return None
