@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hyperloader.errors import FrameNotFoundError
-from hyperloader.model import FrameTables, frames_to_tables
+from hyperloader.model import frames_to_tables
 from hyperloader.store._prepare import frame_id_of, prepare_frames
 from hyperloader.store._repo import DatasetRepo
 from hyperloader.store._schema import check_batch
@@ -68,14 +68,15 @@ def _ids(frames_or_ids: Iterable[Any] | Any) -> list[str]:
     return [frame_id_of(f) for f in frames_or_ids]
 
 
-def require_existing(tables: FrameTables, frames: list[Any], version_id: str) -> None:
-    """Raise unless every frame id is already in the version.
+def require_existing(version_ids: pa.ChunkedArray | pa.Array, frames: list[Any],
+                     version_id: str) -> None:
+    """Raise unless every frame id is already among the version's ``version_ids``.
 
     Raises:
         FrameNotFoundError: naming (up to five of) the unknown ids.
     """
     ids = pa.array(_ids(frames), pa.string())
-    missing = ids.filter(pc.invert(pc.is_in(ids, value_set=tables.frames["id"])))
+    missing = ids.filter(pc.invert(pc.is_in(ids, value_set=version_ids)))
     if len(missing):
         shown = missing.to_pylist()[:5]
         raise FrameNotFoundError(f"cannot update {len(missing)} frame(s) not in version "
@@ -83,16 +84,17 @@ def require_existing(tables: FrameTables, frames: list[Any], version_id: str) ->
                                  frame_id=shown[0], version_id=version_id)
 
 
-def delete(repo: DatasetRepo, version_id: str, tables: FrameTables,
-           frames_or_ids: Iterable[Any] | Any) -> int:
+def delete(repo: DatasetRepo, version_id: str, frames_or_ids: Iterable[Any] | Any) -> int:
     """Commit tombstones for the given frames that are in the version; return how many.
+
+    Only the version's ids are read (``repo.frame_ids``), never its frames.
 
     Raises:
         VersionStateError: when the version is published.
     """
     state = _current(repo, version_id, "delete frames")
     ids = pc.unique(pa.array(_ids(frames_or_ids), pa.string()))
-    present = ids.filter(pc.is_in(ids, value_set=tables.frames["id"])).to_pylist()
+    present = ids.filter(pc.is_in(ids, value_set=repo.frame_ids(version_id))).to_pylist()
     if present:
         commit_segment(repo, version_id, state,
                        tombstones(present, saved=now_ms(), version_id=version_id),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
+from functools import partial
 
 import pyarrow as pa
 
+from hyperloader._locks import ForkSafeLock
 from hyperloader.errors import DatasetNotFoundError, VersionNotFoundError, close_matches
 from hyperloader.model import FrameTables
 from hyperloader.store._commit_log import CommitLog
+from hyperloader.store._diff import VersionDiff, diff_plans, diff_tables
 from hyperloader.store._layout import Store
 from hyperloader.store._resolve import Link, cached_resolution, resolve_chain
-from hyperloader.store._scan import BATCH_ROWS, plan_chain, scan
+from hyperloader.store._scan import BATCH_ROWS, scan
+from hyperloader.store._scan_cache import cached_plan, cached_scan
 from hyperloader.store._state import (
     Catalog,
     VersionRecord,
@@ -27,7 +30,7 @@ __all__ = ["DatasetRepo", "dataset_names"]
 # them for the life of the process.
 _PUBLISHED: dict[tuple[str, str], VersionState] = {}
 _PARENTS: dict[tuple[str, str], str | None] = {}
-_LOCK = threading.Lock()
+_LOCK = ForkSafeLock()
 
 
 def dataset_names(store: Store) -> list[str]:
@@ -175,8 +178,8 @@ class DatasetRepo:
         """Return the number of frames of ``version_id`` and their ``columns``, streamed.
 
         The tables come in frame-id order, ``BATCH_ROWS`` rows each, read segment by
-        segment in bounded memory (``_scan``); an up-to-date cached resolution is sliced
-        instead.
+        segment in bounded memory (``_scan``, its plan cached); an up-to-date
+        cached resolution is sliced instead, and a small version's scan is kept.
 
         Raises:
             StoreError: when a segment cannot be read.
@@ -187,5 +190,37 @@ class DatasetRepo:
             frames = cached.frames.select(list(columns))
             return frames.num_rows, iter([frames.slice(i, BATCH_ROWS)
                                           for i in range(0, frames.num_rows, BATCH_ROWS)])
-        plan = plan_chain(self.store, self.id, chain)
-        return len(plan), scan(self.store, self.id, plan, columns)
+        return cached_scan(self.store, self.id, chain, columns)
+
+    def frame_ids(self, version_id: str) -> pa.ChunkedArray:
+        """Return the sorted ids of ``version_id``'s frames, reading no frame JSON.
+
+        An up-to-date cached resolution answers; otherwise the plan of a scan does (only
+        the ``id`` and ``_tombstone`` columns of the segments are read).
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        chain = self.chain(version_id)
+        cached = cached_resolution(self.store, chain[-1])
+        if cached is not None:
+            return cached.frames["id"]
+        return cached_plan(self.store, self.id, chain).ids
+
+    def diff(self, version_id: str, other: DatasetRepo, other_id: str) -> VersionDiff:
+        """Compare ``version_id`` with ``other_id`` of ``other``, in bounded memory.
+
+        Cached resolutions of both are compared whole; otherwise both are planned and only
+        the frames they hold from different segment rows are streamed and compared.
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        new_chain, old_chain = self.chain(version_id), other.chain(other_id)
+        new = cached_resolution(self.store, new_chain[-1])
+        old = cached_resolution(other.store, old_chain[-1])
+        if new is not None and old is not None:
+            return diff_tables(new, old)
+        return diff_plans(cached_plan(self.store, self.id, new_chain),
+                          cached_plan(other.store, other.id, old_chain),
+                          partial(scan, self.store, self.id), partial(scan, other.store, other.id))

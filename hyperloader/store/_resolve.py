@@ -8,7 +8,6 @@ from its cached resolution by merging only the new segments.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hyperloader._locks import ForkSafeLock
 from hyperloader.model import FrameTables
 from hyperloader.store._arrow import last_rows, sorted_order, take_rows
 from hyperloader.store._layout import Store
@@ -91,7 +91,7 @@ class _Entry:
 
 
 _CACHE: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
-_LOCK = threading.Lock()
+_LOCK = ForkSafeLock()
 _MAX_ENTRIES = 8
 
 

@@ -5,8 +5,9 @@ passes over the segments of the version's chain:
 
 1. ``plan_chain`` reads only the ``id`` and ``_tombstone`` columns and applies the rule
    ``merge`` applies (the last write of an id wins, a tombstone drops it) to find, for
-   each live frame in id order, the segment and row that hold it: a few dozen bytes per
-   row, never the frame JSON.
+   each live frame in id order, its id and the segment and row that hold it: a few dozen
+   bytes per row, never the frame JSON. A plan is all a version's length, ids or diff
+   need (``_scan_cache`` keeps the last few).
 2. ``scan`` reads the wanted columns batch by batch. Segments are written sorted by id, so
    the live rows of one segment come in id order and each segment is read once, front to
    back: the output is a k-way merge of the segments, interleaved as the plan says.
@@ -18,9 +19,8 @@ passes over the segments of the version's chain:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -31,7 +31,7 @@ from hyperloader.store._layout import Store
 from hyperloader.store._resolve import Link
 from hyperloader.store._segments import TOMBSTONE, SegmentReader
 
-__all__ = ["BATCH_ROWS", "LazyRows", "ScanPlan", "plan_chain", "scan"]
+__all__ = ["BATCH_ROWS", "ScanPlan", "plan_chain", "scan"]
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +40,31 @@ BATCH_ROWS = 1024
 # Rows per batch read from a segment: a scan holds about one of these per open segment.
 _READ_ROWS = 256
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class ScanPlan:
     """Where each live frame of a version is, in frame-id order.
 
-    ``segment[i]`` indexes ``segments`` and ``row[i]`` is the row inside that segment of
-    the i-th frame; ``in_order[s]`` says whether segment ``s``'s live rows ascend.
+    ``ids[i]`` is the id of the i-th frame, ``segment[i]`` indexes ``segments`` and
+    ``row[i]`` is the row inside that segment that holds it; ``in_order[s]`` says whether
+    segment ``s``'s live rows ascend.
     """
 
     segments: tuple[str, ...]
+    ids: pa.ChunkedArray
     segment: np.ndarray
     row: np.ndarray
     in_order: np.ndarray
 
     def __len__(self) -> int:
         return len(self.row)
+
+    def subset(self, positions: np.ndarray) -> ScanPlan:
+        """Return the plan of the frames at ``positions`` (ascending), in the same order."""
+        segment, row = self.segment[positions], self.row[positions]
+        return ScanPlan(self.segments, self.ids.take(pa.array(positions, pa.int64())),
+                        segment, row, _rows_ascend(segment, row, len(self.segments)))
 
 
 def _rows_ascend(segment: np.ndarray, row: np.ndarray, n_segments: int) -> np.ndarray:
@@ -82,7 +89,8 @@ def plan_chain(store: Store, dataset_id: str, chain: Sequence[Link]) -> ScanPlan
             parts.append(reader.read(["id", TOMBSTONE]))
     if not parts:
         empty = np.zeros(0, np.int64)
-        return ScanPlan((), empty.astype(np.int32), empty, np.zeros(0, np.bool_))
+        return ScanPlan((), pa.chunked_array([], pa.string()), empty.astype(np.int32), empty,
+                        np.zeros(0, np.bool_))
     sizes = np.array([p.num_rows for p in parts], np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     table = pa.concat_tables(parts)
@@ -94,19 +102,22 @@ def plan_chain(store: Store, dataset_id: str, chain: Sequence[Link]) -> ScanPlan
     if len(order) > 1:
         same = pc.equal(ids.slice(0, len(order) - 1), ids.slice(1))
         last[:-1] = ~same.to_numpy(zero_copy_only=False)
-    final = order[last]
-    tomb = table[TOMBSTONE].take(pa.array(final)).fill_null(False)
-    final = final[~tomb.to_numpy(zero_copy_only=False)]
+    live = np.flatnonzero(last)  # positions in id order
+    tomb = table[TOMBSTONE].take(pa.array(order[live])).fill_null(False)
+    live = live[~tomb.to_numpy(zero_copy_only=False)]
+    final = order[live]
     segment = (np.searchsorted(starts, final, side="right") - 1).astype(np.int32)
     row = final - starts[segment]
-    return ScanPlan(segments, segment, row, _rows_ascend(segment, row, len(segments)))
+    return ScanPlan(segments, ids.take(pa.array(live)), segment, row,
+                    _rows_ascend(segment, row, len(segments)))
 
 
 class _Cursor:
     """The rows of one segment, read forward a batch at a time.
 
     With ``forward`` (the segment's live rows ascend) batches behind the last row taken
-    are dropped; otherwise every batch read is kept until the cursor closes.
+    are dropped, and so are batches skipped between rows far apart; otherwise every batch
+    read is kept until the cursor closes.
     """
 
     def __init__(self, reader: SegmentReader, columns: Sequence[str], forward: bool) -> None:
@@ -123,6 +134,8 @@ class _Cursor:
     def take(self, rows: np.ndarray) -> pa.Table:
         """Return ``rows`` (segment row numbers; ascending when ``forward``)."""
         top = int(rows.max())
+        if self._forward and top - self._start > 2 * (len(rows) + _READ_ROWS):
+            return self._take_sparse(rows)
         while self._end <= top:
             batch = next(self._batches)
             self._held.append(batch)
@@ -131,6 +144,23 @@ class _Cursor:
         while self._forward and self._held and self._start + self._held[0].num_rows <= top:
             self._start += self._held.pop(0).num_rows
         return out
+
+    def _take_sparse(self, rows: np.ndarray) -> pa.Table:
+        # Rows far apart (a diff's few changed frames): take them from each batch as it is
+        # read, holding one batch, not every batch between them.
+        pieces, lo = [], 0
+        while lo < len(rows):
+            while self._end <= rows[lo]:  # every held row is behind: hold the next batch
+                batch = next(self._batches)
+                self._held, self._start = [batch], self._end
+                self._end += batch.num_rows
+            hi = lo + int(np.searchsorted(rows[lo:], self._end))
+            held = pa.Table.from_batches(self._held)
+            pieces.append(held.take(pa.array(rows[lo:hi] - self._start)))
+            lo = hi
+        while len(self._held) > 1 and self._start + self._held[0].num_rows <= rows[-1]:
+            self._start += self._held.pop(0).num_rows
+        return pa.concat_tables(pieces)
 
     def close(self) -> None:
         """Release the segment."""
@@ -186,51 +216,3 @@ def _open(store: Store, dataset_id: str, plan: ScanPlan, s: int,
         log.debug("segment %s is not sorted by id: held in memory while it is scanned",
                   plan.segments[s])
     return _Cursor(SegmentReader(store, dataset_id, plan.segments[s]), columns, forward)
-
-
-class LazyRows(Generic[T]):
-    """An iterator over items made from the rows of a scan, started on first use.
-
-    ``operator.length_hint`` gives the number of items left (starting the scan), so a
-    progress bar can show a total without a second pass.
-
-    Args:
-        start: returns ``(number of rows, iterator of tables)``; called once, lazily.
-        columns: the columns passed to ``make``, in order.
-        make: builds one item from one row's values.
-    """
-
-    def __init__(self, start: Callable[[], tuple[int, Iterator[pa.Table]]],
-                 columns: Sequence[str], make: Callable[..., T]) -> None:
-        self._start, self._columns, self._make = start, list(columns), make
-        self._tables: Iterator[pa.Table] | None = None
-        self._rows: Iterator[tuple[Any, ...]] = iter(())
-        self._left = 0
-
-    def _begin(self) -> Iterator[pa.Table]:
-        if self._tables is None:
-            self._left, self._tables = self._start()
-        return self._tables
-
-    def __iter__(self) -> LazyRows[T]:
-        return self
-
-    def __next__(self) -> T:
-        tables = self._begin()
-        while True:
-            row = next(self._rows, None)
-            if row is not None:
-                self._left -= 1
-                return self._make(*row)
-            columns = next(tables).to_pydict()  # StopIteration ends the iteration
-            self._rows = zip(*(columns[c] for c in self._columns), strict=True)
-
-    def __length_hint__(self) -> int:
-        self._begin()
-        return self._left
-
-    def close(self) -> None:
-        """Stop early and release the segments still open."""
-        if self._tables is not None and hasattr(self._tables, "close"):
-            self._tables.close()
-        self._tables, self._rows, self._left = iter(()), iter(()), 0

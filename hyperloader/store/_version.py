@@ -21,11 +21,11 @@ from hyperloader.model import (
     frame_from_dict,
 )
 from hyperloader.store import _frames_ops as ops
-from hyperloader.store._diff import VersionDiff, diff_tables
+from hyperloader.store._diff import VersionDiff
 from hyperloader.store._finders import VersionFinders
+from hyperloader.store._lazy import LazyRows
 from hyperloader.store._meta import check_metadata, mask_labels_from_meta, mask_labels_to_meta
 from hyperloader.store._repo import DatasetRepo
-from hyperloader.store._scan import LazyRows
 from hyperloader.store._write import commit_meta, commit_publish
 
 __all__ = ["DatasetVersion", "VersionStatus"]
@@ -124,11 +124,18 @@ class DatasetVersion(VersionFinders):
         return self._repo.tables(self.id)
 
     def __len__(self) -> int:
-        return self.frame_tables().num_frames
+        return len(self._repo.frame_ids(self.id))
 
     def get_frame_ids(self) -> list[str]:
-        """Return the ids of the version's frames, sorted."""
-        return self.frame_tables().frames["id"].to_pylist()
+        """Return the ids of the version's frames, sorted.
+
+        Only the ids (and tombstones) of the version's segments are read, never the
+        frames; the answer is kept until the version gains a segment.
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        return self._repo.frame_ids(self.id).to_pylist()
 
     def _frame(self, doc: str, saved: int | None, saved_in_version: str | None,
                stamps: TimestampKeys = _NO_TIMESTAMPS) -> Frame:
@@ -212,7 +219,7 @@ class DatasetVersion(VersionFinders):
             VersionStateError: when the version is published.
         """
         frames = list(frames)
-        ops.require_existing(self.frame_tables(), frames, self.id)
+        ops.require_existing(self._repo.frame_ids(self.id), frames, self.id)
         return ops.add(self._repo, self.id, frames, ops.UploadOptions())
 
     def delete_frames(self, frames_or_ids: Iterable[Frame | Mapping[str, Any] | str]) -> int:
@@ -224,7 +231,7 @@ class DatasetVersion(VersionFinders):
         Raises:
             VersionStateError: when the version is published.
         """
-        return ops.delete(self._repo, self.id, self.frame_tables(), frames_or_ids)
+        return ops.delete(self._repo, self.id, frames_or_ids)
 
     # -- metadata --------------------------------------------------------------------------
     def get_metadata(self) -> dict[str, Any]:
@@ -266,10 +273,14 @@ class DatasetVersion(VersionFinders):
     def diff(self, other: DatasetVersion) -> VersionDiff:
         """Frame ids added, modified and removed in this version relative to ``other``.
 
+        The versions are streamed side by side in id order, in bounded memory; frames both
+        inherit from the same write are not read at all.
+
         Raises:
             ValueError: when ``other`` belongs to another dataset.
+            StoreError: when a segment cannot be read.
         """
         if other.dataset_id != self.dataset_id:
             raise ValueError("can only diff versions of the same dataset")
-        return diff_tables(self.frame_tables(), other.frame_tables())
+        return self._repo.diff(self.id, other._repo, other.id)
 
