@@ -9,12 +9,12 @@ import pyarrow as pa
 
 from hyperloader._locks import ForkSafeLock
 from hyperloader.errors import DatasetNotFoundError, VersionNotFoundError, close_matches
-from hyperloader.model import FrameTables
+from hyperloader.model import FrameTables, TimestampKeys
 from hyperloader.store._commit_log import CommitLog
 from hyperloader.store._diff import VersionDiff, diff_plans, diff_tables
 from hyperloader.store._layout import Store
 from hyperloader.store._resolve import Link, cached_resolution, resolve_chain
-from hyperloader.store._scan import BATCH_ROWS, scan
+from hyperloader.store._scan import BATCH_ROWS, find_id, read_frame, scan
 from hyperloader.store._scan_cache import cached_plan, cached_scan
 from hyperloader.store._state import (
     Catalog,
@@ -31,6 +31,19 @@ __all__ = ["DatasetRepo", "dataset_names"]
 _PUBLISHED: dict[tuple[str, str], VersionState] = {}
 _PARENTS: dict[tuple[str, str], str | None] = {}
 _LOCK = ForkSafeLock()
+# One frame read from a plan costs ~7 ms (a row group's docs up to the row); resolving a
+# version whole costs ~1-2 s per 200k frames, and then ~1 ms a frame.
+_LOOKUPS_BEFORE_RESOLVING = 16
+_LOOKUPS: dict[tuple[str, str, int], int] = {}
+
+
+def _looked_up(store_url: str, chain: Sequence[Link]) -> int:
+    """Count one plan-path frame read of the chain's last state; return the count."""
+    key = (store_url, chain[-1].version_id, sum(len(link.segments) for link in chain))
+    if key not in _LOOKUPS and len(_LOOKUPS) >= 64:
+        _LOOKUPS.clear()
+    _LOOKUPS[key] = count = _LOOKUPS.get(key, 0) + 1
+    return count
 
 
 def dataset_names(store: Store) -> list[str]:
@@ -206,6 +219,31 @@ class DatasetRepo:
         if cached is not None:
             return cached.frames["id"]
         return cached_plan(self.store, self.id, chain).ids
+
+    def find_frame(self, version_id: str, frame_id: str, columns: Sequence[str]
+                   ) -> tuple[pa.Table, TimestampKeys] | None:
+        """Return ``columns`` of ``version_id``'s frame ``frame_id`` (one row), or None.
+
+        The timestamp meta keys to restore in the frame come with it. An up-to-date cached
+        resolution answers; otherwise the plan of a scan (cached) locates the frame and
+        only the row group that holds it is read. A process that keeps asking one version
+        (a loop over its frames) resolves it whole after ``_LOOKUPS_BEFORE_RESOLVING``
+        such reads, and answers from memory from then on, as before plans existed.
+
+        Raises:
+            StoreError: when a segment cannot be read.
+        """
+        chain = self.chain(version_id)
+        cached = cached_resolution(self.store, chain[-1])
+        if cached is None and _looked_up(self.store.url, chain) > _LOOKUPS_BEFORE_RESOLVING:
+            cached = resolve_chain(self.store, self.id, chain)
+        if cached is None:
+            plan = cached_plan(self.store, self.id, chain)
+            return read_frame(self.store, self.id, plan, frame_id, columns)
+        row = find_id(cached.frames["id"], frame_id)
+        if row is None:
+            return None
+        return cached.frames.select(list(columns)).slice(row, 1), TimestampKeys.from_tables(cached)
 
     def diff(self, version_id: str, other: DatasetRepo, other_id: str) -> VersionDiff:
         """Compare ``version_id`` with ``other_id`` of ``other``, in bounded memory.

@@ -10,14 +10,18 @@ passes over the segments of the version's chain:
    need (``_scan_cache`` keeps the last few).
 2. ``scan`` reads the wanted columns batch by batch. Segments are written sorted by id, so
    the live rows of one segment come in id order and each segment is read once, front to
-   back: the output is a k-way merge of the segments, interleaved as the plan says.
-   Memory holds one output batch and, per open segment, one read batch and one decoded
-   page. A segment written before segments were sorted is held from its first needed row
-   to its last.
+   back, skipping its row groups that hold no wanted row (``_cursor``): the output is a
+   k-way merge of the segments, interleaved as the plan says. Memory holds one output
+   batch and, per open segment, one read batch and one decoded page. A segment written
+   before segments were sorted is held from its first needed row to its last.
+
+One frame (``read_frame``) is found by a binary search of the plan's ids and read from the
+one row group that holds it.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,12 +30,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hyperloader.model import TimestampKeys
 from hyperloader.store._arrow import sorted_order
+from hyperloader.store._cursor import SegmentCursor, read_row
 from hyperloader.store._layout import Store
 from hyperloader.store._resolve import Link
 from hyperloader.store._segments import TOMBSTONE, SegmentReader
 
-__all__ = ["BATCH_ROWS", "ScanPlan", "plan_chain", "scan"]
+__all__ = ["BATCH_ROWS", "ScanPlan", "find_id", "plan_chain", "read_frame", "scan"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,6 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 1024
 # Rows per batch read from a segment: a scan holds about one of these per open segment.
 _READ_ROWS = 256
-
 
 
 @dataclass(frozen=True)
@@ -112,65 +117,6 @@ def plan_chain(store: Store, dataset_id: str, chain: Sequence[Link]) -> ScanPlan
                     _rows_ascend(segment, row, len(segments)))
 
 
-class _Cursor:
-    """The rows of one segment, read forward a batch at a time.
-
-    With ``forward`` (the segment's live rows ascend) batches behind the last row taken
-    are dropped, and so are batches skipped between rows far apart; otherwise every batch
-    read is kept until the cursor closes.
-    """
-
-    def __init__(self, reader: SegmentReader, columns: Sequence[str], forward: bool) -> None:
-        self._reader = reader
-        if reader.num_rows <= _READ_ROWS:  # one batch anyway: read it, free the file now
-            self._batches = iter(reader.read(columns).to_batches())
-            reader.close()
-        else:
-            self._batches = reader.iter_batches(columns, _READ_ROWS)
-        self._forward = forward
-        self._held: list[pa.RecordBatch] = []
-        self._start = self._end = 0  # segment rows of the held batches: [start, end)
-
-    def take(self, rows: np.ndarray) -> pa.Table:
-        """Return ``rows`` (segment row numbers; ascending when ``forward``)."""
-        top = int(rows.max())
-        if self._forward and top - self._start > 2 * (len(rows) + _READ_ROWS):
-            return self._take_sparse(rows)
-        while self._end <= top:
-            batch = next(self._batches)
-            self._held.append(batch)
-            self._end += batch.num_rows
-        out = pa.Table.from_batches(self._held).take(pa.array(rows - self._start))
-        while self._forward and self._held and self._start + self._held[0].num_rows <= top:
-            self._start += self._held.pop(0).num_rows
-        return out
-
-    def _take_sparse(self, rows: np.ndarray) -> pa.Table:
-        # Rows far apart (a diff's few changed frames): take them from each batch as it is
-        # read, holding one batch, not every batch between them.
-        pieces, lo = [], 0
-        while lo < len(rows):
-            while self._end <= rows[lo]:  # every held row is behind: hold the next batch
-                batch = next(self._batches)
-                self._held, self._start = [batch], self._end
-                self._end += batch.num_rows
-            hi = lo + int(np.searchsorted(rows[lo:], self._end))
-            held = pa.Table.from_batches(self._held)
-            pieces.append(held.take(pa.array(rows[lo:hi] - self._start)))
-            lo = hi
-        while len(self._held) > 1 and self._start + self._held[0].num_rows <= rows[-1]:
-            self._start += self._held.pop(0).num_rows
-        return pa.concat_tables(pieces)
-
-    def close(self) -> None:
-        """Release the segment."""
-        close = getattr(self._batches, "close", None)
-        if close is not None:
-            close()
-        self._reader.close()
-        self._held.clear()
-
-
 def scan(store: Store, dataset_id: str, plan: ScanPlan,
          columns: Sequence[str]) -> Iterator[pa.Table]:
     """Yield ``columns`` of the plan's frames in its order, ``BATCH_ROWS`` rows per table.
@@ -181,10 +127,10 @@ def scan(store: Store, dataset_id: str, plan: ScanPlan,
         StoreError: when a segment cannot be read.
     """
     n = len(plan)
-    reversed_first = np.unique(plan.segment[::-1], return_index=True)
-    last_pos = dict(zip(reversed_first[0].tolist(), (n - 1 - reversed_first[1]).tolist(),
-                        strict=True))
-    cursors: dict[int, _Cursor] = {}
+    # the plan's positions grouped by segment: by_segment[bounds[s]:bounds[s + 1]] are s's
+    by_segment = np.argsort(plan.segment, kind="stable")
+    bounds = np.searchsorted(plan.segment[by_segment], np.arange(len(plan.segments) + 1))
+    cursors: dict[int, SegmentCursor] = {}
     try:
         for start in range(0, n, BATCH_ROWS):
             stop = min(n, start + BATCH_ROWS)
@@ -194,14 +140,15 @@ def scan(store: Store, dataset_id: str, plan: ScanPlan,
             for group in np.split(by, np.flatnonzero(np.diff(seg[by])) + 1):
                 s = int(seg[group[0]])
                 if s not in cursors:
-                    cursors[s] = _open(store, dataset_id, plan, s, columns)
+                    wanted = plan.row[by_segment[bounds[s]:bounds[s + 1]]]
+                    cursors[s] = _open(store, dataset_id, plan, s, columns, wanted)
                 pieces.append(cursors[s].take(row[group]))
             table = pa.concat_tables(pieces, promote_options="permissive")
             if len(pieces) > 1:
                 inverse = np.empty(len(by), np.int64)
                 inverse[by] = np.arange(len(by))
                 table = table.take(pa.array(inverse))
-            for s in [s for s in cursors if last_pos[s] < stop]:
+            for s in [s for s in cursors if by_segment[bounds[s + 1] - 1] < stop]:
                 cursors.pop(s).close()
             yield table
     finally:
@@ -209,10 +156,35 @@ def scan(store: Store, dataset_id: str, plan: ScanPlan,
             cursor.close()
 
 
-def _open(store: Store, dataset_id: str, plan: ScanPlan, s: int,
-          columns: Sequence[str]) -> _Cursor:
+def _open(store: Store, dataset_id: str, plan: ScanPlan, s: int, columns: Sequence[str],
+          wanted: np.ndarray) -> SegmentCursor:
     forward = bool(plan.in_order[s])
     if not forward:
         log.debug("segment %s is not sorted by id: held in memory while it is scanned",
                   plan.segments[s])
-    return _Cursor(SegmentReader(store, dataset_id, plan.segments[s]), columns, forward)
+    return SegmentCursor(SegmentReader(store, dataset_id, plan.segments[s]), columns, wanted,
+                         forward=forward, batch_rows=_READ_ROWS)
+
+
+def find_id(ids: pa.ChunkedArray, frame_id: str) -> int | None:
+    """Return the index of ``frame_id`` in the sorted ``ids`` (a binary search), or None."""
+    i = bisect.bisect_left(ids, frame_id, key=lambda s: s.as_py())
+    return i if i < len(ids) and ids[i].as_py() == frame_id else None
+
+
+def read_frame(store: Store, dataset_id: str, plan: ScanPlan, frame_id: str,
+               columns: Sequence[str]) -> tuple[pa.Table, TimestampKeys] | None:
+    """Return ``columns`` of the frame ``frame_id`` (one row) and the timestamp meta keys.
+
+    The plan locates the frame; only the row group that holds it is read, from the one
+    segment that holds it. Returns None when the plan has no such frame.
+
+    Raises:
+        StoreError: when the segment cannot be read.
+    """
+    i = find_id(plan.ids, frame_id)
+    if i is None:
+        return None
+    with SegmentReader(store, dataset_id, plan.segments[plan.segment[i]]) as reader:
+        stamps = reader.timestamp_keys()
+        return read_row(reader, int(plan.row[i]), columns, _READ_ROWS), stamps

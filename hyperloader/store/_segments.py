@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hyperloader.errors import StoreError
-from hyperloader.model import FrameTables, frames_to_tables
+from hyperloader.model import FrameTables, TimestampKeys, frames_to_tables
 from hyperloader.store._arrow import sorted_order
 from hyperloader.store._layout import Store
 
@@ -213,6 +213,17 @@ class SegmentReader:
         """Rows in the segment (upserts and tombstones)."""
         return self._file.metadata.num_rows
 
+    @property
+    def row_group_starts(self) -> np.ndarray:
+        """The first row of each row group, then ``num_rows`` (from the footer)."""
+        meta = self._file.metadata
+        sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+        return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+
+    def timestamp_keys(self) -> TimestampKeys:
+        """Return the meta keys its frames and ROIs store as timestamps (reads no rows)."""
+        return TimestampKeys.from_tables(_from_table(self._file.schema_arrow.empty_table()))
+
     def read(self, columns: Sequence[str]) -> pa.Table:
         """Read ``columns`` of every row."""
         try:
@@ -220,11 +231,15 @@ class SegmentReader:
         except (OSError, pa.ArrowInvalid) as exc:
             raise self._error(exc) from exc
 
-    def iter_batches(self, columns: Sequence[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-        """Yield ``columns`` of every row in file order, ``batch_rows`` rows at a time."""
+    def iter_batches(self, columns: Sequence[str], batch_rows: int,
+                     row_groups: Sequence[int] | None = None) -> Iterator[pa.RecordBatch]:
+        """Yield ``columns`` in file order, ``batch_rows`` rows at a time.
+
+        With ``row_groups`` (ascending), only their rows: the others are not read at all.
+        """
         try:
-            yield from self._file.iter_batches(batch_size=batch_rows, columns=list(columns),
-                                               use_threads=False)
+            yield from self._file.iter_batches(batch_size=batch_rows, row_groups=row_groups,
+                                               columns=list(columns), use_threads=False)
         except (OSError, pa.ArrowInvalid) as exc:
             raise self._error(exc) from exc
 

@@ -10,7 +10,6 @@ from enum import Enum
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from hyperloader.errors import FrameNotFoundError
 from hyperloader.model import (
@@ -32,6 +31,7 @@ __all__ = ["DatasetVersion", "VersionStatus"]
 
 Frame = SingleFrame | FrameGroup
 _NO_TIMESTAMPS = TimestampKeys()
+_COLUMNS = ("doc", "saved", "saved_in_version")  # what a Frame is built from
 
 
 class VersionStatus(str, Enum):
@@ -152,19 +152,20 @@ class DatasetVersion(VersionFinders):
     def get_frame(self, frame_id: str) -> Frame:
         """Return the frame ``frame_id`` with its ``dataset``, ``saved`` and version fields.
 
+        The version is never built: its cached plan locates the frame and one row group of
+        one segment is read (or an up-to-date cached :meth:`frame_tables` answers).
+
         Raises:
             FrameNotFoundError: when the version has no such frame.
+            StoreError: when a segment cannot be read.
         """
-        tables = self.frame_tables()
-        frames = tables.frames
-        row = pc.index(frames["id"], frame_id).as_py()
-        if row < 0:
+        found = self._repo.find_frame(self.id, frame_id, _COLUMNS)
+        if found is None:
             raise FrameNotFoundError(f"frame {frame_id!r} is not in version {self.name!r} "
                                      f"({self.id}) of dataset {self.dataset_name!r}",
                                      frame_id=frame_id, version_id=self.id)
-        return self._frame(frames["doc"][row].as_py(), frames["saved"][row].as_py(),
-                           frames["saved_in_version"][row].as_py(),
-                           TimestampKeys.from_tables(tables))
+        row, stamps = found
+        return self._frame(*(row[column][0].as_py() for column in _COLUMNS), stamps)
 
     def get_frames(self) -> Iterator[Frame]:
         """Iterate the version's frames in frame-id order, streamed from its segments.
@@ -177,17 +178,16 @@ class DatasetVersion(VersionFinders):
         Raises:
             StoreError: when a segment cannot be read.
         """
-        columns = ("doc", "saved", "saved_in_version")
         stamps = _NO_TIMESTAMPS
 
         def start() -> tuple[int, Iterator[pa.Table]]:
             nonlocal stamps
-            rows = self._repo.scan(self.id, columns)
+            rows = self._repo.scan(self.id, _COLUMNS)
             # read after the scan is planned: a schema only grows, so it covers every row
             stamps = TimestampKeys.from_kinds(self._repo.state(self.id).schema)
             return rows
 
-        return LazyRows(start, columns, lambda *row: self._frame(*row, stamps))
+        return LazyRows(start, _COLUMNS, lambda *row: self._frame(*row, stamps))
 
     # -- writing frames --------------------------------------------------------------------
     def add_frames(self, frames: Iterable[Frame | Mapping[str, Any]], upload_retries: int = 3,

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from hyperloader.model import FrameGroup, SingleFrame
+from hyperloader.store import _resolve, _scan_cache
+
+
+def forget_caches() -> None:
+    """Forget every cached resolution, plan and small scan of this process."""
+    _resolve.clear_cache()
+    _scan_cache.clear_plans()
 
 
 def frame(i: int | str, **meta) -> SingleFrame:

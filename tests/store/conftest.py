@@ -8,6 +8,10 @@ import fsspec
 import pytest
 
 import hyperloader
+from hyperloader.store import DatasetVersion, _resolve
+from hyperloader.store._repo import DatasetRepo
+
+from ._helpers import forget_caches
 
 BACKENDS = ["memory", "local", "s3"]
 
@@ -60,3 +64,19 @@ def local_store(tmp_path):
     root = str(tmp_path / "store")
     hyperloader.set_root(root)
     return root
+
+
+@pytest.fixture()
+def refuse_resolving(monkeypatch):
+    """Call it to make building a whole version (or reading a whole segment) fail."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the whole version was resolved")
+
+    def forbid() -> None:
+        forget_caches()
+        monkeypatch.setattr(DatasetRepo, "tables", refuse)
+        monkeypatch.setattr(DatasetVersion, "frame_tables", refuse)
+        monkeypatch.setattr(_resolve, "merge", refuse)
+        monkeypatch.setattr(_resolve, "read_segment", refuse)
+
+    return forbid

@@ -13,15 +13,12 @@ from hyperloader.store import (
     Dataset,
     DatasetVersion,
     VersionDiff,
-    _resolve,
     _scan,
-    _scan_cache,
     _segments,
 )
 from hyperloader.store._diff import diff_tables
-from hyperloader.store._repo import DatasetRepo
 
-from ._helpers import frame, frame_dict, group
+from ._helpers import forget_caches, frame, frame_dict, group
 
 
 def _chains() -> dict[str, DatasetVersion]:
@@ -79,27 +76,6 @@ def _streamed(versions: dict[str, DatasetVersion]) -> dict:
     return out
 
 
-def _forget() -> None:
-    _resolve.clear_cache()
-    _scan_cache.clear_plans()
-
-
-@pytest.fixture()
-def refuse_resolving(monkeypatch):
-    """Call it to make building a whole version (or reading a whole segment) fail."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("the whole version was resolved")
-
-    def forbid() -> None:
-        _forget()
-        monkeypatch.setattr(DatasetRepo, "tables", refuse)
-        monkeypatch.setattr(DatasetVersion, "frame_tables", refuse)
-        monkeypatch.setattr(_resolve, "merge", refuse)
-        monkeypatch.setattr(_resolve, "read_segment", refuse)
-
-    return forbid
-
-
 @pytest.fixture()
 def columns_read(monkeypatch):
     """Record the columns of every segment read: ``[(segment path, columns), ...]``."""
@@ -110,9 +86,9 @@ def columns_read(monkeypatch):
         reads.append((self.path, tuple(columns)))
         return read(self, columns)
 
-    def spy_batches(self, columns, batch_rows):
+    def spy_batches(self, columns, batch_rows, **kwargs):
         reads.append((self.path, tuple(columns)))
-        return batches(self, columns, batch_rows)
+        return batches(self, columns, batch_rows, **kwargs)
 
     monkeypatch.setattr(_segments.SegmentReader, "read", spy_read)
     monkeypatch.setattr(_segments.SegmentReader, "iter_batches", spy_batches)
@@ -155,7 +131,7 @@ def test_small_batches_and_unsorted_segments_agree(monkeypatch, unsorted, refuse
 def test_len_and_ids_read_only_ids_and_tombstones(columns_read):
     versions = _chains()
     for v in versions.values():
-        _forget()
+        forget_caches()
         columns_read.clear()
         n, ids = len(v), v.get_frame_ids()
         assert n == len(ids)
@@ -173,7 +149,7 @@ def test_diff_reads_only_frames_written_apart(columns_read):
     child.add_frames([frame_dict(12), frame_dict(15) | {"meta": {"n": -1}}, frame_dict(99)])
     child.delete_frames(["d0031"])
     parent = DatasetVersion.get_version("cars", "v1")
-    _forget()
+    forget_caches()
     len(child), len(parent)  # plan both; now only frame rows are read
     columns_read.clear()
     assert child.diff(parent) == VersionDiff(["d0099"], ["d0015"], ["d0031"])
@@ -194,7 +170,7 @@ def test_plans_are_cached_per_segments(monkeypatch):
     planned = []
     plan_chain = _scan.plan_chain
     monkeypatch.setattr(_scan, "plan_chain", lambda *a: planned.append(1) or plan_chain(*a))
-    _forget()
+    forget_caches()
     assert len(v) == 3 and v.get_frame_ids() == ["f0000", "f0001", "f0002"]
     assert len(planned) == 1
     v.set_metadata({"k": 1})  # a commit without a segment: the plan holds
@@ -223,7 +199,7 @@ def test_a_small_version_is_scanned_once(monkeypatch, columns_read):
     Dataset.create("cars")
     v = DatasetVersion.get_current("cars")
     v.add_frames([frame(i, n=i) for i in range(4)])
-    _forget()
+    forget_caches()
     first = [f.to_dict() for f in v.get_frames()]
     columns_read.clear()
     assert [f.to_dict() for f in v.get_frames()] == first and columns_read == []
@@ -242,8 +218,8 @@ class _Peak:
         self.base = self.peak = 0
         batches = _segments.SegmentReader.iter_batches
 
-        def sampled(reader, columns, batch_rows):
-            for batch in batches(reader, columns, batch_rows):
+        def sampled(reader, columns, batch_rows, **kwargs):
+            for batch in batches(reader, columns, batch_rows, **kwargs):
                 self.peak = max(self.peak, pa.total_allocated_bytes() - self.base)
                 yield batch
 
@@ -270,7 +246,7 @@ def test_a_diff_holds_a_fraction_of_the_versions(bounded):
     for start in range(4):  # written apart: every frame of both is compared
         a.add_frames([frame_dict(i) for i in range(start, n, 4)])
         b.add_frames([frame_dict(i) | {"meta": {"n": i % 3}} for i in range(start, n, 4)])
-    _forget()
+    forget_caches()
     len(a), len(b)
     bounded.start()
     diff = a.diff(b)
@@ -289,7 +265,7 @@ def test_a_diff_of_a_few_changes_skips_the_rows_between(bounded):
     child.add_frames([frame_dict(i) | {"meta": {"n": -1}} for i in changed])
     want = diff_tables(child.frame_tables(), parent.frame_tables())
     docs = parent.frame_tables().frames["doc"].nbytes
-    _forget()
+    forget_caches()
     len(parent), len(child)
     bounded.start()
     assert child.diff(parent) == want
