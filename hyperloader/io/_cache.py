@@ -264,7 +264,8 @@ class Cache:
                 self._layout.create()
                 self._layout.sweep_temp()
                 index = Index(self._layout.index, self._layout.index_lock,
-                              self.options.index_timeout_s)
+                              self.options.index_timeout_s,
+                              write_lock_path=self._layout.index_write_lock)
                 self._store = EntryStore(self._layout, index, self._policy, self.options.verify)
             return self._store
 

@@ -3,7 +3,8 @@
 ```
 DIR/index.sqlite          the shared index (see _index.py)
 DIR/index.lock            guards creating the index
-DIR/locks/NNNN.lock       download locks, one stripe per hash(uri) % 1024
+DIR/index.write.lock      held around every write transaction of the index
+DIR/locks/NNNN.lock       download locks, one stripe per hash(uri) % 8192
 DIR/objects/ab/<key>.ext  one file per cached object version
 DIR/tmp/                  downloads in progress, moved into objects/ with os.replace
 ```
@@ -23,7 +24,9 @@ __all__ = ["CacheLayout", "content_key"]
 
 logger = logging.getLogger(__name__)
 
-_LOCK_STRIPES = 1024
+# Unrelated URIs in one stripe wait for each other's download: with 32 downloads in
+# flight (2 workers x 16 threads) 1024 stripes made 3% of misses wait; 8192 make 0.4%.
+_LOCK_STRIPES = 8192
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 
 
@@ -51,6 +54,7 @@ class CacheLayout:
         self.locks = os.path.join(directory, "locks")
         self.index = os.path.join(directory, "index.sqlite")
         self.index_lock = os.path.join(directory, "index.lock")
+        self.index_write_lock = os.path.join(directory, "index.write.lock")
 
     def create(self) -> None:
         """Create the directory tree (idempotent, safe to race)."""

@@ -16,6 +16,11 @@ from hyperloader.errors import StoreError
 
 __all__ = ["FileLock"]
 
+# flock has no timed wait: poll, at most 5 ms late. A 50 ms ceiling kept threads asleep
+# long after short holds (an index write, a small download) had ended.
+_FIRST_PAUSE_S = 0.0005
+_MAX_PAUSE_S = 0.005
+
 
 class FileLock:
     """Hold an exclusive ``flock`` on ``path`` for the duration of a ``with`` block.
@@ -38,7 +43,7 @@ class FileLock:
         """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout_s
-        pause = 0.001
+        pause = _FIRST_PAUSE_S
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -49,7 +54,7 @@ class FileLock:
                     raise StoreError(f"timed out after {self.timeout_s}s waiting for the cache "
                                      f"lock {self.path!r}", uri=self.path) from None
                 time.sleep(pause)
-                pause = min(pause * 2, 0.05)
+                pause = min(pause * 2, _MAX_PAUSE_S)
         self._fd = fd
 
     def release(self) -> None:
