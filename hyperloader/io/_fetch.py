@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,24 +32,20 @@ class TornDownloadError(ConnectionError):
 
 
 class _Announced(Callback):
-    """Records the length the server announced and stops a download that outgrows ``limit``.
+    """Records the length the server announced and lets ``check_size`` stop the download.
 
     fsspec file systems report the response's length through ``set_size`` and each chunk
     written through ``relative_update``. The check runs on chunks only: s3fs calls the
     latter inside the ``try/finally`` that releases the response.
     """
 
-    def __init__(self, uri: str, limit: int | None) -> None:
+    def __init__(self, check_size: Callable[[int], None]) -> None:
         super().__init__()
-        self.uri, self.limit = uri, limit
+        self.check_size = check_size
 
     def relative_update(self, inc: int = 1) -> None:
         super().relative_update(inc)
-        if self.limit is None:
-            return
-        length = max(self.size or 0, self.value)
-        if length > self.limit:
-            raise over_budget(self.uri, length, self.limit)
+        self.check_size(max(self.size or 0, self.value))
 
 
 def over_budget(uri: str, size: int, max_bytes: int) -> StoreError:
@@ -134,7 +131,7 @@ def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
     def attempt() -> bytes:
         if direct is not None:
             buffer = io.BytesIO()
-            if not direct[0].download(uri, direct[1], direct[2], buffer).declined:
+            if not direct[0].download(uri, direct[1], direct[2], buffer, digest=False).declined:
                 return buffer.getvalue()
         fs, path = _resolve(uri)
         return bytes(cat_whole(fs, path))
@@ -186,7 +183,7 @@ def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
             if not got.declined:
                 return got.size, got.md5
         fs, path = _resolve(uri)
-        announced = _Announced(uri, max_bytes)
+        announced = _Announced(check_size)
         fs.get_file(path, dest, callback=announced)
         size, md5 = file_digest(dest)
         if announced.size is not None and size != announced.size:

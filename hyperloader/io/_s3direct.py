@@ -156,7 +156,8 @@ class S3Direct:
                                              ExpiresIn=_EXPIRES_S)
 
     def download(self, uri: str, bucket: str, key: str, out: BinaryIO,
-                 check_size: Callable[[int], None] | None = None) -> DirectGet:
+                 check_size: Callable[[int], None] | None = None, *,
+                 digest: bool = True) -> DirectGet:
         """GET ``bucket/key`` into ``out``; return its size and MD5, or ``declined``.
 
         Args:
@@ -166,6 +167,7 @@ class S3Direct:
             out: a binary file, written from its current position.
             check_size: called with the announced length before any byte is read; raises
                 to stop (an over-budget object is never read).
+            digest: compute the MD5 (``DirectGet.md5`` stays empty without it).
 
         Raises:
             FileNotFoundError: 404.
@@ -187,7 +189,7 @@ class S3Direct:
             try:
                 status = resp.status
                 if status == 200:
-                    got = self._read(uri, resp, out, check_size)
+                    got = self._read(uri, resp, out, check_size, digest)
                     reusable = True
                     return got
                 resp.drain_conn()  # a small error document; the connection stays usable
@@ -221,16 +223,17 @@ class S3Direct:
             raise ConnectionError(f"GET {uri!r} failed: {exc}") from exc
 
     def _read(self, uri: str, resp: Any, out: BinaryIO,
-              check_size: Callable[[int], None] | None) -> DirectGet:
+              check_size: Callable[[int], None] | None, digest: bool) -> DirectGet:
         announced = resp.headers.get("Content-Length")
         if announced is not None and check_size is not None:
             check_size(int(announced))
-        digest = hashlib.md5(usedforsecurity=False)
+        md5 = hashlib.md5(usedforsecurity=False) if digest else None
         size = 0
         try:
             # urllib3 raises on a body shorter than its Content-Length (enforce_content_length)
             for chunk in resp.stream(_CHUNK, decode_content=False):
-                digest.update(chunk)
+                if md5 is not None:
+                    md5.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
                 if check_size is not None and announced is None:
@@ -239,14 +242,13 @@ class S3Direct:
             raise TimeoutError(f"reading {uri!r} timed out: {exc}") from exc
         except self._urllib3.exceptions.HTTPError as exc:
             raise ConnectionError(f"reading {uri!r} broke off after {size} bytes: {exc}") from exc
-        return DirectGet(size, digest.hexdigest())
+        return DirectGet(size, "" if md5 is None else md5.hexdigest())
 
 
 def _proxied(endpoint: str) -> bool:
-    host = urlsplit(endpoint).hostname or ""
-    scheme = urlsplit(endpoint).scheme
-    proxies = urllib.request.getproxies()
-    return bool(proxies.get(scheme)) and not urllib.request.proxy_bypass(host)
+    parts = urlsplit(endpoint)
+    return (bool(urllib.request.getproxies().get(parts.scheme))
+            and not urllib.request.proxy_bypass(parts.hostname or ""))
 
 
 _BUILT: dict[tuple[int, str], S3Direct | None] = {}

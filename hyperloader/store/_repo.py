@@ -187,6 +187,11 @@ class DatasetRepo:
         """Return the resolved FrameTables of ``version_id`` (cached per commit seq)."""
         return resolve_chain(self.store, self.id, self.chain(version_id))
 
+    def _resolved(self, version_id: str) -> tuple[list[Link], FrameTables | None]:
+        """Return the version's chain and its cached resolution, when one is up to date."""
+        chain = self.chain(version_id)
+        return chain, cached_resolution(self.store, chain[-1])
+
     def scan(self, version_id: str, columns: Sequence[str]) -> tuple[int, Iterator[pa.Table]]:
         """Return the number of frames of ``version_id`` and their ``columns``, streamed.
 
@@ -197,8 +202,7 @@ class DatasetRepo:
         Raises:
             StoreError: when a segment cannot be read.
         """
-        chain = self.chain(version_id)
-        cached = cached_resolution(self.store, chain[-1])
+        chain, cached = self._resolved(version_id)
         if cached is not None:
             frames = cached.frames.select(list(columns))
             return frames.num_rows, iter([frames.slice(i, BATCH_ROWS)
@@ -214,8 +218,7 @@ class DatasetRepo:
         Raises:
             StoreError: when a segment cannot be read.
         """
-        chain = self.chain(version_id)
-        cached = cached_resolution(self.store, chain[-1])
+        chain, cached = self._resolved(version_id)
         if cached is not None:
             return cached.frames["id"]
         return cached_plan(self.store, self.id, chain).ids
@@ -233,8 +236,7 @@ class DatasetRepo:
         Raises:
             StoreError: when a segment cannot be read.
         """
-        chain = self.chain(version_id)
-        cached = cached_resolution(self.store, chain[-1])
+        chain, cached = self._resolved(version_id)
         if cached is None and _looked_up(self.store.url, chain) > _LOOKUPS_BEFORE_RESOLVING:
             cached = resolve_chain(self.store, self.id, chain)
         if cached is None:
@@ -254,9 +256,7 @@ class DatasetRepo:
         Raises:
             StoreError: when a segment cannot be read.
         """
-        new_chain, old_chain = self.chain(version_id), other.chain(other_id)
-        new = cached_resolution(self.store, new_chain[-1])
-        old = cached_resolution(other.store, old_chain[-1])
+        (new_chain, new), (old_chain, old) = self._resolved(version_id), other._resolved(other_id)
         if new is not None and old is not None:
             return diff_tables(new, old)
         return diff_plans(cached_plan(self.store, self.id, new_chain),
