@@ -175,7 +175,7 @@ class S3Direct:
             "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=_EXPIRES_S)
 
     def _credentials(self) -> Any:
-        """The credentials the clients sign with, resolved as ``Session.create_client`` does."""
+        """Return the credentials the clients sign with, resolved as ``create_client`` does."""
         from botocore.credentials import Credentials
 
         kwargs = self._client_kwargs

@@ -41,7 +41,7 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 
 def _canonical_host(scheme: str, netloc: str) -> str:
-    """The host header SigV4 signs: botocore drops the port when it is the scheme's default."""
+    """Return the host SigV4 signs: botocore drops the port when it is the scheme's default."""
     parts = urlsplit(f"{scheme}://{netloc}")
     host = parts.hostname or ""
     if ":" in host:  # IPv6
