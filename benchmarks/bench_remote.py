@@ -232,10 +232,17 @@ class Row:
 
 def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: list[str],
                 tmp: Path, args: argparse.Namespace) -> list[Row]:
-    """Measure every configuration with ``latency_ms`` added to each request."""
+    """Measure every configuration with ``latency_ms`` added to each request.
+
+    Every cache directory stays until all repetitions are done. Deleting thousands of
+    files just before a cold pass made it measure the file system instead: ext4 skips the
+    inodes freed in the last half minute or so when it allocates new ones, which cost up
+    to 0.8 ms of kernel CPU per file created (``benchmarks/bench_cache_churn.py``).
+    """
     import hyperloader
 
     with ExitStack() as stack:
+        stack.callback(_remove_caches, tmp)
         servers = {"moto": moto}
         endpoint = moto.url
         if latency_ms > 0:
@@ -255,7 +262,6 @@ def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: l
                 os.environ["HYPERLOADER_CACHE_DIR"] = str(cache)  # forked workers inherit it
                 for name in (COLD, WARM):
                     rows[name].passes.append(loader_pass(views["remote"], args, True, servers))
-                shutil.rmtree(cache, ignore_errors=True)
                 os.environ["HYPERLOADER_CACHE_DIR"] = str(cache) + "_s3fs"
                 os.environ["HYPERLOADER_S3_DIRECT"] = "0"  # read at each miss, in the workers
                 try:
@@ -263,11 +269,15 @@ def run_latency(latency_ms: float, moto: Service, views: dict[str, Any], keys: l
                         loader_pass(views["remote"], args, True, servers))
                 finally:
                     del os.environ["HYPERLOADER_S3_DIRECT"]
-                    shutil.rmtree(str(cache) + "_s3fs", ignore_errors=True)
             if "serial" in args.rows:
                 for name, client in ((SERIAL_S3FS, "s3fs"), (SERIAL_BOTO3, "boto3")):
                     rows[name].passes.append(serial_pass(endpoint, serial_keys, client, servers))
     return [row for row in rows.values() if row.passes]
+
+
+def _remove_caches(tmp: Path) -> None:
+    for cache in tmp.glob("cache_*"):
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 # -- report ---------------------------------------------------------------------------------------

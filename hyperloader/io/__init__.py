@@ -13,6 +13,7 @@ from hyperloader.io._future import FutureOrder
 from hyperloader.io._options import CacheOptions, default_cache_dir, parse_size
 from hyperloader.io._prefetch import Prefetcher
 from hyperloader.io._retry import RetryPolicy, is_transient
+from hyperloader.io._s3direct import prepare_for_workers
 from hyperloader.io._warm import PrefetchSummary, prefetch_uris
 from hyperloader.model import set_local_resolver
 
@@ -36,5 +37,6 @@ __all__ = [
     "is_transient",
     "parse_size",
     "prefetch_uris",
+    "prepare_for_workers",
     "register_eviction",
 ]

@@ -25,9 +25,8 @@ import hashlib
 import json
 import logging
 import os
-import threading
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
@@ -35,7 +34,8 @@ from hyperloader._fs import storage_options
 from hyperloader._locks import ForkSafeLock
 from hyperloader.io._sigv4 import PROBE_KEY, PresignTemplate
 
-__all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled"]
+__all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled",
+           "prepare_for_workers"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ class S3Direct:
         options: the storage options, as ``s3fs.S3FileSystem`` takes them.
 
     Attributes:
-        pid: the process that built it (and owns its connection pool).
+        pid: the process that built it. A forked child keeps using it (its botocore
+            session, clients and signing templates), but with a connection pool of its own.
 
     Raises:
         ValueError: the options hold something this path cannot honour.
@@ -130,7 +131,7 @@ class S3Direct:
         # (region, bucket) -> how to sign its GETs; None: ask botocore for every URL
         self._templates: dict[tuple[str | None, str], PresignTemplate | None] = {}
         self._regions: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         endpoint = self._client(None).meta.endpoint_url
         if _proxied(endpoint):
             raise ValueError(f"an HTTP proxy applies to {endpoint}; it needs the fsspec path")
@@ -140,8 +141,10 @@ class S3Direct:
                                {"ca_certs": get_cert_path(verify)})
         timeout = urllib3.Timeout(connect=self._config.connect_timeout,
                                   read=self._config.read_timeout)
-        self._http = urllib3.PoolManager(num_pools=16, maxsize=max(
-            self._config.max_pool_connections, 32), timeout=timeout, retries=False, **tls)
+        self._pool_kwargs = dict(num_pools=16, maxsize=max(self._config.max_pool_connections, 32),
+                                 timeout=timeout, retries=False, **tls)
+        self._http: Any = None
+        self.pool_pid = 0  # the process self._http belongs to
         self._urllib3 = urllib3
         self._botocore_error = botocore.exceptions.BotoCoreError
 
@@ -242,9 +245,19 @@ class S3Direct:
                 resp.release_conn()
         return DirectGet(declined=True)
 
+    def _pool(self) -> Any:
+        """Return this process's connection pool: a forked child never uses its parent's sockets."""
+        pid = os.getpid()
+        if self.pool_pid != pid:
+            with self._lock:
+                if self.pool_pid != pid:
+                    self._http = self._urllib3.PoolManager(**self._pool_kwargs)
+                    self.pool_pid = pid
+        return self._http
+
     def _request(self, uri: str, url: str) -> Any:
         try:
-            return self._http.request("GET", url, preload_content=False, decode_content=False)
+            return self._pool().request("GET", url, preload_content=False, decode_content=False)
         except self._urllib3.exceptions.SSLError:
             raise  # download() declines: s3fs has its own TLS set-up, and says what is wrong
         except self._urllib3.exceptions.TimeoutError as exc:
@@ -281,15 +294,17 @@ def _proxied(endpoint: str) -> bool:
             and not urllib.request.proxy_bypass(parts.hostname or ""))
 
 
-_BUILT: dict[tuple[int, str], S3Direct | None] = {}
+_BUILT: dict[str, S3Direct | None] = {}
 _BUILT_LOCK = ForkSafeLock()
 
 
 def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
     """Return the direct getter, bucket and key for an ``s3://`` URI, or None (use fsspec).
 
-    One getter per process and set of options; a forked worker builds its own (a
-    connection pool must not be shared across processes).
+    One getter per set of options. A forked DataLoader worker inherits its parent's
+    (loading botocore's S3 model for a new one costs about 0.2 s of CPU, per worker and
+    epoch) and opens its own connections; :func:`prepare_for_workers` builds it before
+    the fork.
     """
     if not uri.startswith("s3://") or not enabled():
         return None
@@ -297,7 +312,7 @@ def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
     bucket, _, key = plain[len("s3://"):].partition("/")
     if not bucket or not key:
         return None
-    token = (os.getpid(), json.dumps(options, sort_keys=True, default=repr))
+    token = json.dumps(options, sort_keys=True, default=repr)
     getter = _BUILT.get(token, False)
     if getter is False:
         with _BUILT_LOCK:
@@ -306,6 +321,19 @@ def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
                 getter = _build(options)
                 _BUILT[token] = getter
     return None if getter is None else (getter, bucket, key)
+
+
+def prepare_for_workers(prefixes: Iterable[str]) -> None:
+    """Build the direct getters of ``s3://`` ``prefixes`` now, so forked workers inherit them.
+
+    Args:
+        prefixes: store roots and storage-option prefixes (``s3://``,
+            ``s3://bucket/path``, ``s3://host:port/bucket``); others are ignored.
+    """
+    for prefix in prefixes:
+        if prefix.startswith("s3://"):
+            head = prefix.rstrip("/")
+            direct_for(f"{head}/{PROBE_KEY}/k" if head != "s3:" else f"s3://{PROBE_KEY}/k")
 
 
 def _build(options: dict[str, Any]) -> S3Direct | None:

@@ -83,8 +83,13 @@ class FrameReader:
         self._view_cls = type(dataview)
         self._spec = dataview.to_json()
         self._config = storage_config if storage_config is not None else get_config()
-        # workers fork from here: give them s3fs & co. already imported
-        preload_protocols([self._config.resolved_root(), *self._config.options])
+        # workers fork from here: give them s3fs & co. already imported, S3 getters built
+        prefixes = [self._config.resolved_root(), *self._config.options]
+        preload_protocols(prefixes)
+        if storage_config is None and any(p.startswith("s3://") for p in prefixes):
+            from hyperloader.io import prepare_for_workers
+
+            prepare_for_workers(prefixes)
         self._install_config = False
         self._view: Any = dataview
         self._reset_runtime()

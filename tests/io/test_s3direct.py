@@ -124,25 +124,45 @@ def test_forbidden_for_good_is_a_permanent_store_error(s3_put, s3_bucket, proxy,
 def _child_fetch(uri: str, queue) -> None:
     getter = direct_for(uri)[0]
     data = fetch_bytes(uri)
-    queue.put((getter.pid == os.getpid(), hashlib.md5(data).hexdigest()))
+    queue.put((getter.pid, getter.pool_pid, id(getter._pool()), hashlib.md5(data).hexdigest()))
 
 
-def test_a_forked_process_builds_its_own_connection_pool(s3_put, s3_bucket, proxy, s3_get_path):
+def test_a_forked_process_keeps_the_getter_but_opens_its_own_pool(s3_put, s3_bucket, proxy,
+                                                                   s3_get_path):
     if s3_get_path != "direct":
         pytest.skip("about the direct path's pool")
     s3_put("a.bin", b"parent")
     s3_put("b.bin", b"child" * 1000)
     base = f"s3://127.0.0.1:{proxy.port}/{s3_bucket}"
     assert fetch_bytes(f"{base}/a.bin") == b"parent"  # the parent's pool holds a connection
+    parent = direct_for(f"{base}/a.bin")[0]
+    parent_pool = parent._pool()
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     child = ctx.Process(target=_child_fetch, args=(f"{base}/b.bin", queue))
     child.start()
-    own_pool, md5 = queue.get(timeout=30)
+    built_by, pool_pid, pool_id, md5 = queue.get(timeout=30)
     child.join(timeout=30)
-    assert child.exitcode == 0 and own_pool
+    assert child.exitcode == 0
+    assert built_by == os.getpid()  # inherited: botocore's models were not loaded again
+    assert pool_pid == child.pid and pool_id != id(parent_pool)
     assert md5 == hashlib.md5(b"child" * 1000).hexdigest()
-    assert direct_for(f"{base}/a.bin")[0].pid == os.getpid()
+    assert parent.pool_pid == os.getpid() and parent._pool() is parent_pool
+
+
+def test_prepare_for_workers_builds_the_getters_of_s3_prefixes(s3_server):
+    from hyperloader.io import _s3direct, prepare_for_workers
+
+    config.set_storage_options("s3://", endpoint_url=s3_server, key="k", secret="prep")
+    config.set_storage_options("s3://other-bucket/", endpoint_url=s3_server, key="k2",
+                               secret="prep2")
+    _s3direct._BUILT.clear()
+    prepare_for_workers(["s3://", "s3://other-bucket/", "/local/root", "memory://x"])
+    assert len(_s3direct._BUILT) == 2 and all(_s3direct._BUILT.values())
+    # the getters that fetches will ask for are those
+    assert direct_for("s3://any-bucket/k.jpg")[0] in _s3direct._BUILT.values()
+    assert direct_for("s3://other-bucket/k.jpg")[0] in _s3direct._BUILT.values()
+    assert len(_s3direct._BUILT) == 2
 
 
 def test_s3direct_rejects_options_it_would_get_wrong():
@@ -156,10 +176,10 @@ def test_tls_set_up_follows_botocore(s3_server, monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("not read until a TLS connection opens")
     monkeypatch.setenv("AWS_CA_BUNDLE", str(bundle))
-    assert S3Direct({"endpoint_url": s3_server})._http.connection_pool_kw["ca_certs"] == \
+    assert S3Direct({"endpoint_url": s3_server})._pool().connection_pool_kw["ca_certs"] == \
         str(bundle)
     off = S3Direct({"endpoint_url": s3_server, "client_kwargs": {"verify": False}})
-    assert off._http.connection_pool_kw["cert_reqs"] == "CERT_NONE"
+    assert off._pool().connection_pool_kw["cert_reqs"] == "CERT_NONE"
 
 
 def test_a_tls_failure_leaves_it_to_s3fs(s3_put, s3_bucket, proxy, s3_get_path, monkeypatch):
@@ -174,7 +194,7 @@ def test_a_tls_failure_leaves_it_to_s3fs(s3_put, s3_bucket, proxy, s3_get_path, 
     def refuse(*args, **kwargs):
         raise urllib3.exceptions.SSLError("certificate verify failed")
 
-    monkeypatch.setattr(getter._http, "request", refuse)
+    monkeypatch.setattr(getter._pool(), "request", refuse)
     assert fetch_bytes(uri) == b"over s3fs"
     assert ["X-Amz-Signature" in q for q in _gets(proxy, "t.bin")] == [False]
 
