@@ -1,19 +1,14 @@
-"""Whole-object S3 GETs at a quarter of the CPU: a URL signed by botocore, fetched by urllib3.
+"""Whole-object S3 GETs at a quarter of the CPU: a presigned URL, fetched by urllib3.
 
 Through s3fs, one GET of a 100 KiB object costs about 4 ms of client CPU, most of it in
 aiobotocore's request pipeline (event hooks, response parsing, a hop to the event-loop
 thread). On a fast network that, not the network, caps a cold cache. Here botocore signs
-a short-lived URL (about 0.25 ms; the same credential chain, region and addressing as
+a short-lived URL (about 35 µs; the same credential chain, region and addressing as
 s3fs) and urllib3 fetches it (about 1 ms), from the caller's thread.
 
-Signing itself skips botocore's request pipeline once a probe URL botocore signed for the
-bucket has shown the endpoint, addressing style and scope (``_sigv4.py``): about 35 µs a
-URL instead of 200-500 µs.
-
-Only options whose meaning this path keeps are accepted (credentials, endpoint, region,
-anonymous access, botocore ``Config``); anything else (requester pays, SSE-C headers,
-versioning, a caller's session, an HTTP proxy) makes :func:`direct_for` return None and
-the fsspec path serves. ``HYPERLOADER_S3_DIRECT=0`` turns it off.
+Signing is ``S3Signer``'s (``_s3sign.py``), which also refuses the options this path
+cannot honour: :func:`direct_for` then returns None and the fsspec path serves, as it does
+for an endpoint behind an HTTP proxy. ``HYPERLOADER_S3_DIRECT=0`` turns it off.
 
 A response it does not expect (a redirect, 403) also goes back to the fsspec path, which
 owns the full semantics and error messages; a region redirect is remembered per bucket.
@@ -32,7 +27,8 @@ from urllib.parse import urlsplit
 
 from hyperloader._fs import storage_options
 from hyperloader._locks import ForkSafeLock
-from hyperloader.io._sigv4 import PROBE_KEY, PresignTemplate
+from hyperloader.io._s3sign import S3Signer
+from hyperloader.io._sigv4 import PROBE_KEY
 
 __all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled",
            "prepare_for_workers"]
@@ -40,20 +36,7 @@ __all__ = ["DirectGet", "S3Direct", "ServerBusyError", "direct_for", "enabled",
 logger = logging.getLogger(__name__)
 
 _ENV = "HYPERLOADER_S3_DIRECT"
-_EXPIRES_S = 900
 _CHUNK = 1 << 20
-#: s3fs options that do not change what a GET returns (listing, upload and cache tuning).
-_INERT = frozenset({
-    "default_block_size", "default_fill_cache", "default_cache_type", "cache_regions",
-    "max_concurrency", "fixed_upload_size", "use_listings_cache", "listings_expiry_time",
-    "max_paths", "skip_instance_cache", "asynchronous",
-})
-#: s3fs options this module maps onto botocore.
-_MAPPED = frozenset({"key", "secret", "token", "username", "password", "anon", "endpoint_url",
-                     "client_kwargs", "config_kwargs", "profile", "use_ssl"})
-#: s3fs options that change the request; harmless when false or empty.
-_FALSY_OK = frozenset({"requester_pays", "version_aware", "s3_additional_kwargs", "session",
-                       "loop"})
 
 
 class ServerBusyError(ConnectionError):
@@ -79,12 +62,13 @@ def enabled() -> bool:
 
 
 class S3Direct:
-    """Signs and fetches GETs for one set of s3fs-style storage options, in one process.
+    """Fetches whole objects for one set of s3fs-style storage options with presigned GETs.
 
     Args:
         options: the storage options, as ``s3fs.S3FileSystem`` takes them.
 
     Attributes:
+        signer: the :class:`S3Signer` of ``options``.
         pid: the process that built it. A forked child keeps using it (its botocore
             session, clients and signing templates), but with a connection pool of its own.
 
@@ -93,100 +77,24 @@ class S3Direct:
     """
 
     def __init__(self, options: dict[str, Any]) -> None:
-        import botocore.exceptions
-        import botocore.session
         import urllib3
-        from botocore import UNSIGNED
-        from botocore.config import Config
-        from botocore.httpsession import get_cert_path
 
-        unknown = set(options) - _INERT - _MAPPED - _FALSY_OK
-        changed = {k for k in _FALSY_OK if options.get(k)}
-        if unknown or changed:
-            raise ValueError(f"options {sorted(unknown | changed)} need the fsspec path")
-        client_kwargs = dict(options.get("client_kwargs") or {})
-        config_kwargs = dict(options.get("config_kwargs") or {})
-        if config_kwargs.get("proxies"):
-            raise ValueError("botocore proxies need the fsspec path")
-        if options.get("anon"):
-            config_kwargs["signature_version"] = UNSIGNED
-        else:  # botocore presigns with SigV2 by default, which newer regions refuse
-            config_kwargs.setdefault("signature_version", "s3v4")
-        creds = {"aws_access_key_id": options.get("key") or options.get("username"),
-                 "aws_secret_access_key": options.get("secret") or options.get("password"),
-                 "aws_session_token": options.get("token")}
-        for name, value in creds.items():
-            if value is not None:
-                client_kwargs.setdefault(name, value)
-        if options.get("endpoint_url"):
-            client_kwargs["endpoint_url"] = options["endpoint_url"]
-        if "use_ssl" in options:
-            client_kwargs.setdefault("use_ssl", options["use_ssl"])
-        verify = client_kwargs.get("verify")
+        self.signer = S3Signer(options)
         self.pid = os.getpid()
-        self._session = botocore.session.Session(profile=options.get("profile"))
-        self._client_kwargs = client_kwargs
-        self._config = Config(**config_kwargs)
-        self._clients: dict[str | None, Any] = {}
-        # (region, bucket) -> how to sign its GETs; None: ask botocore for every URL
-        self._templates: dict[tuple[str | None, str], PresignTemplate | None] = {}
-        self._regions: dict[str, str] = {}
         self._lock = ForkSafeLock()
-        endpoint = self._client(None).meta.endpoint_url
-        if _proxied(endpoint):
-            raise ValueError(f"an HTTP proxy applies to {endpoint}; it needs the fsspec path")
-        if verify is None:  # as botocore decides: $AWS_CA_BUNDLE / ca_bundle, else certifi
-            verify = self._session.get_config_variable("ca_bundle") or True
+        if _proxied(self.signer.endpoint_url):
+            raise ValueError(f"an HTTP proxy applies to {self.signer.endpoint_url}; it needs "
+                             "the fsspec path")
+        verify = self.signer.verify
         tls: dict[str, Any] = ({"cert_reqs": "CERT_NONE"} if verify is False else
-                               {"ca_certs": get_cert_path(verify)})
-        timeout = urllib3.Timeout(connect=self._config.connect_timeout,
-                                  read=self._config.read_timeout)
-        self._pool_kwargs = dict(num_pools=16, maxsize=max(self._config.max_pool_connections, 32),
+                               {"ca_certs": verify})
+        config = self.signer.config
+        timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
+        self._pool_kwargs = dict(num_pools=16, maxsize=max(config.max_pool_connections, 32),
                                  timeout=timeout, retries=False, **tls)
         self._http: Any = None
         self.pool_pid = 0  # the process self._http belongs to
         self._urllib3 = urllib3
-        self._botocore_error = botocore.exceptions.BotoCoreError
-
-    def _client(self, region: str | None) -> Any:
-        with self._lock:
-            client = self._clients.get(region)
-            if client is None:
-                kwargs = dict(self._client_kwargs)
-                if region is not None:
-                    kwargs["region_name"] = region
-                client = self._session.create_client("s3", config=self._config, **kwargs)
-                self._clients[region] = client
-            return client
-
-    def sign(self, bucket: str, key: str) -> str:
-        """Return a presigned (or, anonymous, plain) GET URL for ``bucket/key``."""
-        region = self._regions.get(bucket)
-        template = self._templates.get((region, bucket), False)
-        if template is False:
-            probe = self._presign(region, bucket, PROBE_KEY)
-            template = PresignTemplate.from_probe(probe, self._credentials())
-            if template is None:
-                logger.debug("presigning GETs of bucket %s through botocore: %s", bucket, probe)
-            self._templates[(region, bucket)] = template
-        if template is None:
-            return self._presign(region, bucket, key)
-        return template.url(key)
-
-    def _presign(self, region: str | None, bucket: str, key: str) -> str:
-        return self._client(region).generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=_EXPIRES_S)
-
-    def _credentials(self) -> Any:
-        """Return the credentials the clients sign with, resolved as ``create_client`` does."""
-        from botocore.credentials import Credentials
-
-        kwargs = self._client_kwargs
-        if kwargs.get("aws_access_key_id") is not None \
-                and kwargs.get("aws_secret_access_key") is not None:
-            return Credentials(kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"],
-                               kwargs.get("aws_session_token"))
-        return self._session.get_credentials()  # cached by the session since the first client
 
     def download(self, uri: str, bucket: str, key: str, out: BinaryIO,
                  check_size: Callable[[int], None] | None = None, *,
@@ -209,8 +117,8 @@ class S3Direct:
         """
         for attempt in (0, 1):
             try:
-                url = self.sign(bucket, key)
-            except self._botocore_error as exc:  # no credentials found, ...: fsspec decides
+                url = self.signer.sign(bucket, key)
+            except self.signer.error as exc:  # no credentials found, ...: fsspec decides
                 logger.debug("cannot sign a GET of %s (%s); using fsspec", uri, exc)
                 return DirectGet(declined=True)
             try:
@@ -228,10 +136,10 @@ class S3Direct:
                 resp.drain_conn()  # a small error document; the connection stays usable
                 reusable = True
                 region = resp.headers.get("x-amz-bucket-region")
-                if attempt == 0 and region and region != self._regions.get(bucket) \
+                if attempt == 0 and region and region != self.signer.region_of(bucket) \
                         and status in (301, 307, 400):
                     logger.debug("bucket %s lives in %s; signing for it", bucket, region)
-                    self._regions[bucket] = region
+                    self.signer.move(bucket, region)
                     continue
                 if status == 404:
                     raise FileNotFoundError(f"no such object: {uri!r} (HTTP 404)")

@@ -155,8 +155,8 @@ def test_s3direct_signs_like_its_botocore_client(clock, direct_options):
     direct = S3Direct(direct_options)
     client = _client({"endpoint_url": "http://127.0.0.1:9000"})
     for key in KEYS:
-        assert direct.sign("bench", key) == _presign(client, "bench", key)
-    assert direct._templates[(None, "bench")] is not None  # the fast path signed them
+        assert direct.signer.sign("bench", key) == _presign(client, "bench", key)
+    assert direct.signer._templates[(None, "bench")] is not None  # the fast path signed them
 
 
 def test_s3direct_asks_botocore_per_url_when_the_probe_is_declined(clock, direct_options,
@@ -165,5 +165,5 @@ def test_s3direct_asks_botocore_per_url_when_the_probe_is_declined(clock, direct
     monkeypatch.setattr(PresignTemplate, "from_probe", classmethod(lambda cls, url, c: None))
     direct = S3Direct(direct_options)
     client = _client({"endpoint_url": "http://127.0.0.1:9000"})
-    assert direct.sign("bench", "a b.jpg") == _presign(client, "bench", "a b.jpg")
-    assert direct._templates[(None, "bench")] is None
+    assert direct.signer.sign("bench", "a b.jpg") == _presign(client, "bench", "a b.jpg")
+    assert direct.signer._templates[(None, "bench")] is None
