@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
@@ -26,7 +27,8 @@ from typing import IO, Any
 from hyperloader._fs import is_local
 from hyperloader.errors import StoreError
 from hyperloader.io._entries import EntryStore, unchanged
-from hyperloader.io._fetch import local_path
+from hyperloader.io._fetch import fetch_info, local_path
+from hyperloader.io._freshness import stale_reason
 from hyperloader.io._future import FutureOrder
 from hyperloader.io._index import Index
 from hyperloader.io._layout import CacheLayout
@@ -37,7 +39,8 @@ __all__ = ["Cache"]
 
 logger = logging.getLogger(__name__)
 
-_COUNTERS = ("hits", "misses", "local", "corrupt", "failed", "bytes_fetched", "evictions")
+_COUNTERS = ("hits", "misses", "local", "corrupt", "failed", "bytes_fetched", "evictions",
+             "revalidated", "stale")
 _MEMO_MAX = 1 << 18  # verified entries remembered per process (a forgotten one is re-checked)
 
 
@@ -56,6 +59,8 @@ class Cache:
     ``local``). Every other ``get`` counts exactly one of ``hits``, ``misses`` (this object
     downloaded it, ``prefetch`` included) or ``failed``; ``corrupt`` counts torn entries
     found (then fetched again, as a miss) and ``evictions`` the entries this object dropped.
+    With ``CacheOptions(revalidate_after_s=...)``, ``revalidated`` counts the checks asked
+    of the server and ``stale`` the entries they found changed (then fetched again).
 
     With ``CacheOptions(eviction="belady")`` and ``set_future_order``, the entry read
     furthest in the future goes first, so a cache smaller than the dataset keeps a stable
@@ -81,6 +86,7 @@ class Cache:
         # uri -> (key, path, size, mtime_ns): a hit when the file still has that size and,
         # unless None, that modification time
         self._verified: dict[str, tuple[str, str, int, int | None]] = {}
+        self._checked: dict[str, float] = {}  # uri -> when this process last asked the server
         self._layout = CacheLayout(self.directory)
         self._store: EntryStore | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -300,10 +306,10 @@ class Cache:
                 known = self._verified.get(uri)
             if known is not None and unchanged(known[1], known[2], known[3]):
                 store.index.touch(known[0], next_use)
-                self._count(hits=1)
-                return known[1], "hit"
-            path = self._lookup(store, uri, next_use, repair=False)
-            if path is not None:
+                path: str | None = known[1]
+            else:
+                path = self._lookup(store, uri, next_use, repair=False)
+            if path is not None and not self._stale(store, uri):
                 self._count(hits=1)
                 return path, "hit"
             return self._fetch_locked(store, uri, next_use)
@@ -362,14 +368,63 @@ class Cache:
             store.drop(found)  # a missing file: evicted meanwhile, or a crash
         return None
 
+    def _stale(self, store: EntryStore, uri: str) -> bool:
+        """Ask the server whether the entry of ``uri`` changed, when a check is due.
+
+        A changed (or deleted) object's entry is dropped and True returned: the caller
+        fetches it again. A check that fails otherwise serves the cached copy.
+        """
+        after = self.options.revalidate_after_s
+        if after is None:
+            return False
+        now = time.monotonic()
+        with self._mutex:
+            last = self._checked.get(uri)
+        if last is not None and now - last < after:
+            return False
+        row = store.index.lookup(uri)
+        if row is None:  # evicted meanwhile: the path in hand is still readable, or not
+            return False
+        try:
+            reason = stale_reason(row, fetch_info(uri, retry=self.options.retry))
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, FileNotFoundError):
+                logger.warning("cannot check %s against the server (%s); serving the cached "
+                               "copy", uri, exc)
+                return False
+            reason = "the object is gone"
+        self._count(revalidated=1)
+        with self._mutex:
+            self._checked[uri] = now
+        if reason is None:
+            return False
+        logger.info("cache entry for %s is stale (%s); fetching it again", uri, reason)
+        self._count(stale=1)
+        self._drop_version(store, uri, row.key)
+        return True
+
+    def _drop_version(self, store: EntryStore, uri: str, key: str) -> None:
+        """Drop the entry of ``uri`` if it is still version ``key`` (not a newer download)."""
+        with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
+            found = store.find(uri)
+            if found is not None and found.row.key == key:
+                store.drop(found)
+        with self._mutex:
+            self._verified.pop(uri, None)
+
     def _fetch_locked(self, store: EntryStore, uri: str, next_use: int) -> tuple[str, str]:
         with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
             path = self._lookup(store, uri, next_use, repair=True)
             if path is not None:  # another thread or process fetched it meanwhile
                 self._count(hits=1)
                 return path, "hit"
+            revalidating = self.options.revalidate_after_s is not None
+            checked = time.monotonic()
             new = store.download(uri, next_use=next_use, max_bytes=self.max_bytes,
-                                 retry=self.options.retry)
+                                 retry=self.options.retry, want_etag=revalidating)
+        if revalidating:  # what was just fetched is as fresh as a check
+            with self._mutex:
+                self._checked[uri] = checked
         self._remember(uri, new.key, new.path, new.size, new.mtime_ns)
         self._count(misses=1, bytes_fetched=new.size, evictions=new.evicted)
         return new.path, "miss"

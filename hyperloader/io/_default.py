@@ -20,7 +20,9 @@ def default_cache() -> Cache:
     Its directory is ``$HYPERLOADER_CACHE_DIR`` (else ``~/.cache/hyperloader``), its budget
     ``$HYPERLOADER_CACHE_MAX_BYTES`` (``"20GiB"`` style accepted, default 10 GiB) and its
     eviction ``$HYPERLOADER_CACHE_EVICTION`` (default ``"belady"``, which is LRU while no
-    future order is known). A forked child, or a change to those variables, gets a new one.
+    future order is known), and ``$HYPERLOADER_CACHE_REVALIDATE_S`` sets
+    ``CacheOptions.revalidate_after_s`` (unset: objects are immutable). A forked child, or
+    a change to those variables, gets a new one.
 
     Raises:
         ValueError: an environment variable holds a malformed value.
@@ -29,13 +31,23 @@ def default_cache() -> Cache:
     env = os.environ
     budget = env.get("HYPERLOADER_CACHE_MAX_BYTES")
     eviction = env.get("HYPERLOADER_CACHE_EVICTION", "belady")
-    key = (os.getpid(), env.get("HYPERLOADER_CACHE_DIR"), budget, eviction)
+    revalidate = env.get("HYPERLOADER_CACHE_REVALIDATE_S", "").strip()
+    key = (os.getpid(), env.get("HYPERLOADER_CACHE_DIR"), budget, eviction, revalidate)
     with _LOCK:
         if _DEFAULT is None or _DEFAULT[0] != key:
-            cache = Cache(None, parse_size(budget) if budget else DEFAULT_MAX_BYTES,
-                          CacheOptions(eviction=eviction))
+            options = CacheOptions(eviction=eviction,
+                                   revalidate_after_s=_seconds(revalidate) if revalidate else None)
+            cache = Cache(None, parse_size(budget) if budget else DEFAULT_MAX_BYTES, options)
             _DEFAULT = (key, cache)
         return _DEFAULT[1]
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("HYPERLOADER_CACHE_REVALIDATE_S must be a number of seconds, got "
+                         f"{text!r}") from None
 
 
 def cached_local_path(uri: str, *, force_download: bool = False) -> str:

@@ -101,12 +101,13 @@ class EntryStore:
             tx.delete([found.row.key])
             _unlink(found.path)
 
-    def download(self, uri: str, *, next_use: int, max_bytes: int,
-                 retry: RetryPolicy) -> Admitted:
+    def download(self, uri: str, *, next_use: int, max_bytes: int, retry: RetryPolicy,
+                 want_etag: bool = False) -> Admitted:
         """Fetch ``uri`` (one request) into a temp file, then evict and admit it.
 
         The caller holds the URI's download lock. The entry's key is derived from the
-        URI and the MD5 of the bytes received, so no metadata request is needed first.
+        URI and the MD5 of the bytes received, so no metadata request is needed first
+        (``want_etag`` adds one on the fsspec path, to record the ETag).
 
         Raises:
             StoreError: the object is missing, larger than ``max_bytes``, or every attempt
@@ -114,11 +115,12 @@ class EntryStore:
         """
         tmp = self.layout.temp_path(uri)
         try:
-            size, md5 = download_to(uri, tmp, max_bytes=max_bytes, retry=retry)
+            size, md5, etag = download_to(uri, tmp, max_bytes=max_bytes, retry=retry,
+                                          want_etag=want_etag)
             _check_budget(uri, size, max_bytes)
             key = content_key(uri, md5)
             path = self.layout.entry_path(key, uri)
-            evicted, mtime_ns = self._admit((uri, key, size, md5, None, next_use), tmp, path,
+            evicted, mtime_ns = self._admit((uri, key, size, md5, etag, next_use), tmp, path,
                                             max_bytes)
         finally:
             _unlink(tmp)

@@ -151,7 +151,8 @@ def file_digest(path: str) -> tuple[int, str]:
 
 
 def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
-                retry: RetryPolicy | None = None) -> tuple[int, str]:
+                retry: RetryPolicy | None = None,
+                want_etag: bool = False) -> tuple[int, str, str | None]:
     """Stream ``uri`` into the local file ``dest`` with one request, and check what arrived.
 
     The transfer counts as torn, and is retried, when its size differs from the length the
@@ -162,9 +163,13 @@ def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
         dest: the local file to write (replaced).
         max_bytes: stop, and raise, as soon as the object is known to be larger.
         retry: the backoff policy; ``RetryPolicy()`` when None.
+        want_etag: learn the object's ETag even where the GET does not show it (the
+            fsspec path): one HEAD before the GET, so that an ETag never describes newer
+            bytes than those written.
 
     Returns:
-        The size and MD5 hex digest of what was written.
+        The size and MD5 hex digest of what was written, and the object's ETag (None
+        when unknown).
 
     Raises:
         StoreError: when every attempt failed, the object is missing or outgrows
@@ -176,18 +181,19 @@ def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
         if max_bytes is not None and size > max_bytes:
             raise over_budget(uri, size, max_bytes)
 
-    def attempt() -> tuple[int, str]:
+    def attempt() -> tuple[int, str, str | None]:
         if direct is not None:
             with open(dest, "wb") as out:
                 got = direct[0].download(uri, direct[1], direct[2], out, check_size)
             if not got.declined:
-                return got.size, got.md5
+                return got.size, got.md5, got.etag
+        etag = fetch_info(uri, retry=retry).etag if want_etag else None
         fs, path = _resolve(uri)
         announced = _Announced(check_size)
         fs.get_file(path, dest, callback=announced)
         size, md5 = file_digest(dest)
         if announced.size is not None and size != announced.size:
             raise TornDownloadError(f"got {size} bytes, expected {announced.size}")
-        return size, md5
+        return size, md5, etag
 
     return call_with_retry(attempt, uri=uri, what="downloading", policy=retry)

@@ -60,13 +60,15 @@ class IndexRow(NamedTuple):
     """What the index knows about the cached version of a URI.
 
     ``mtime_ns`` is the file's modification time when its checksum was last confirmed
-    (None: never), so an unchanged file need not be hashed again.
+    (None: never), so an unchanged file need not be hashed again. ``etag`` is the
+    server's entity tag for the bytes cached, when it was known at download.
     """
 
     key: str
     size: int
     checksum: str
     mtime_ns: int | None
+    etag: str | None = None
 
 
 class Transaction:
@@ -163,7 +165,7 @@ class Index:
         """Return the newest cached version of ``uri``, or None."""
         with self._mutex:
             row = self._connection().execute(
-                "SELECT key, size, checksum, mtime_ns FROM entries WHERE uri = ? "
+                "SELECT key, size, checksum, mtime_ns, etag FROM entries WHERE uri = ? "
                 "ORDER BY last_used DESC LIMIT 1", (uri,)).fetchone()
         return None if row is None else IndexRow(*row)
 
@@ -177,8 +179,8 @@ class Index:
                 chunk = wanted[start:start + _IN_CHUNK]
                 marks = ",".join("?" * len(chunk))
                 for uri, last_used, *rest in conn.execute(
-                        "SELECT uri, last_used, key, size, checksum, mtime_ns FROM entries "
-                        f"WHERE uri IN ({marks})", chunk):
+                        "SELECT uri, last_used, key, size, checksum, mtime_ns, etag "
+                        f"FROM entries WHERE uri IN ({marks})", chunk):
                     if uri not in found or found[uri][0] < last_used:
                         found[uri] = (last_used, IndexRow(*rest))
         return {uri: row for uri, (_, row) in found.items()}

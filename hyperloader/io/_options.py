@@ -34,6 +34,12 @@ class CacheOptions:
         retry: backoff for transient fetch failures.
         lock_timeout_s: how long to wait for another process downloading the same object.
         index_timeout_s: how long to wait for another process's index transaction.
+        revalidate_after_s: None (the default) treats remote objects as immutable: a hit
+            never asks the server. A number makes a hit on an entry this process has not
+            checked for that many seconds ask for the object's size and ETag (one HEAD;
+            0 checks every hit); an object that changed is downloaded again (counted as
+            ``stale``). A failed check serves the cached copy, except when the object is
+            gone. Misses also record the ETag then (on the fsspec path, with a HEAD first).
     """
 
     eviction: str = "belady"
@@ -42,6 +48,7 @@ class CacheOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lock_timeout_s: float = 600.0
     index_timeout_s: float = 60.0
+    revalidate_after_s: float | None = None
 
     def __post_init__(self) -> None:
         get_eviction(self.eviction)
@@ -49,6 +56,9 @@ class CacheOptions:
             raise ValueError(f"CacheOptions.verify must be one of {_VERIFY}, got {self.verify!r}")
         if self.num_threads < 1:
             raise ValueError(f"CacheOptions.num_threads must be >= 1, got {self.num_threads}")
+        if self.revalidate_after_s is not None and not self.revalidate_after_s >= 0:
+            raise ValueError("CacheOptions.revalidate_after_s must be None or >= 0, got "
+                             f"{self.revalidate_after_s!r}")
 
     def eviction_policy(self) -> EvictionPolicy:
         """Return the eviction strategy named by ``eviction``."""

@@ -48,12 +48,13 @@ class ServerBusyError(ConnectionError):
 
 
 class DirectGet:
-    """What one direct GET produced: the bytes' size and MD5, or ``declined`` (use fsspec)."""
+    """What one direct GET produced: the bytes' size, MD5 and ETag, or ``declined``."""
 
-    __slots__ = ("declined", "md5", "size")
+    __slots__ = ("declined", "etag", "md5", "size")
 
-    def __init__(self, size: int = 0, md5: str = "", declined: bool = False) -> None:
-        self.size, self.md5, self.declined = size, md5, declined
+    def __init__(self, size: int = 0, md5: str = "", declined: bool = False,
+                 etag: str | None = None) -> None:
+        self.size, self.md5, self.declined, self.etag = size, md5, declined, etag
 
 
 def enabled() -> bool:
@@ -193,7 +194,8 @@ class S3Direct:
             raise TimeoutError(f"reading {uri!r} timed out: {exc}") from exc
         except self._urllib3.exceptions.HTTPError as exc:
             raise ConnectionError(f"reading {uri!r} broke off after {size} bytes: {exc}") from exc
-        return DirectGet(size, "" if md5 is None else md5.hexdigest())
+        return DirectGet(size, "" if md5 is None else md5.hexdigest(),
+                         etag=resp.headers.get("ETag"))
 
 
 def _proxied(endpoint: str) -> bool:
