@@ -110,10 +110,13 @@ def fetch_info(uri: str, *, retry: RetryPolicy | None = None) -> ObjectInfo:
     if info.get("type") == "directory":
         raise StoreError(f"{uri!r} is a directory, not an object", uri=uri, attempts=1,
                          transient=False)
-    etag = info.get("ETag") or info.get("etag") or None
     size = info.get("size")
-    return ObjectInfo(uri=uri, size=None if size is None else int(size),
-                      etag=None if etag is None else str(etag))
+    return ObjectInfo(uri=uri, size=None if size is None else int(size), etag=_etag(info))
+
+
+def _etag(info: dict[str, Any]) -> str | None:
+    etag = info.get("ETag") or info.get("etag") or None
+    return None if etag is None else str(etag)
 
 
 def fetch_bytes(uri: str, *, retry: RetryPolicy | None = None) -> bytes:
@@ -187,8 +190,8 @@ def download_to(uri: str, dest: str, *, max_bytes: int | None = None,
                 got = direct[0].download(uri, direct[1], direct[2], out, check_size)
             if not got.declined:
                 return got.size, got.md5, got.etag
-        etag = fetch_info(uri, retry=retry).etag if want_etag else None
         fs, path = _resolve(uri)
+        etag = _etag(fs.info(path)) if want_etag else None  # retried with the GET
         announced = _Announced(check_size)
         fs.get_file(path, dest, callback=announced)
         size, md5 = file_digest(dest)
