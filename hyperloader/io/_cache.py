@@ -27,8 +27,8 @@ from typing import IO, Any
 from hyperloader._fs import is_local
 from hyperloader.errors import StoreError
 from hyperloader.io._entries import EntryStore, unchanged
-from hyperloader.io._fetch import fetch_info, local_path
-from hyperloader.io._freshness import stale_reason
+from hyperloader.io._fetch import local_path
+from hyperloader.io._freshness import Freshness
 from hyperloader.io._future import FutureOrder
 from hyperloader.io._index import Index
 from hyperloader.io._layout import CacheLayout
@@ -86,7 +86,7 @@ class Cache:
         # uri -> (key, path, size, mtime_ns): a hit when the file still has that size and,
         # unless None, that modification time
         self._verified: dict[str, tuple[str, str, int, int | None]] = {}
-        self._checked: dict[str, float] = {}  # uri -> when this process last asked the server
+        self._freshness = Freshness(self.options.revalidate_after_s, self.options.retry)
         self._layout = CacheLayout(self.directory)
         self._store: EntryStore | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -374,28 +374,18 @@ class Cache:
         A changed (or deleted) object's entry is dropped and True returned: the caller
         fetches it again. A check that fails otherwise serves the cached copy.
         """
-        after = self.options.revalidate_after_s
-        if after is None:
-            return False
-        now = time.monotonic()
-        with self._mutex:
-            last = self._checked.get(uri)
-        if last is not None and now - last < after:
+        if not self._freshness.due(uri):
             return False
         row = store.index.lookup(uri)
         if row is None:  # evicted meanwhile: the path in hand is still readable, or not
             return False
         try:
-            reason = stale_reason(row, fetch_info(uri, retry=self.options.retry))
+            reason = self._freshness.check(uri, row)
         except StoreError as exc:
-            if not isinstance(exc.__cause__, FileNotFoundError):
-                logger.warning("cannot check %s against the server (%s); serving the cached "
-                               "copy", uri, exc)
-                return False
-            reason = "the object is gone"
+            logger.warning("cannot check %s against the server (%s); serving the cached copy",
+                           uri, exc)
+            return False
         self._count(revalidated=1)
-        with self._mutex:
-            self._checked[uri] = now
         if reason is None:
             return False
         logger.info("cache entry for %s is stale (%s); fetching it again", uri, reason)
@@ -418,13 +408,11 @@ class Cache:
             if path is not None:  # another thread or process fetched it meanwhile
                 self._count(hits=1)
                 return path, "hit"
-            revalidating = self.options.revalidate_after_s is not None
             checked = time.monotonic()
             new = store.download(uri, next_use=next_use, max_bytes=self.max_bytes,
-                                 retry=self.options.retry, want_etag=revalidating)
-        if revalidating:  # what was just fetched is as fresh as a check
-            with self._mutex:
-                self._checked[uri] = checked
+                                 retry=self.options.retry, want_etag=self._freshness.enabled)
+        if self._freshness.enabled:  # what was just fetched is as fresh as a check
+            self._freshness.mark(uri, checked)
         self._remember(uri, new.key, new.path, new.size, new.mtime_ns)
         self._count(misses=1, bytes_fetched=new.size, evictions=new.evicted)
         return new.path, "miss"
