@@ -170,7 +170,8 @@ class FrameReader:
         remote, the cache is told the future read order of every URI (Belady eviction),
         placed at ``order`` (each entry's position in the order all shards share, which
         starts at ``order_start``) when given; when every URI is already cached, they too
-        are read on the consumer thread.
+        are read on the consumer thread, unless the cache revalidates (its checks are
+        requests).
         """
         if len(entry_ids) == 0:
             return False
@@ -185,9 +186,12 @@ class FrameReader:
                 for uri in frame_uris(frame, self.sample_options):
                     uris.append(uri)
                     positions.append(place)
-            missing = self._cache_obj().set_future_order(
+            cache = self._cache_obj()
+            missing = cache.set_future_order(
                 uris, None if order is None else positions, order_start=order_start)
-            if missing == 0 and not self.loader_options.prefetch_local:
+            # a revalidating cache asks the server on hits too: keep those HEADs concurrent
+            if missing == 0 and not self.loader_options.prefetch_local \
+                    and cache.options.revalidate_after_s is None:
                 return False
         return True
 

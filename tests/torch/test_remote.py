@@ -156,3 +156,24 @@ print("s3fs" in sys.modules)
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_a_revalidating_cache_keeps_reading_ahead_when_warm(s3_view, monkeypatch):
+    import hyperloader.io as hio
+
+    monkeypatch.setenv("HYPERLOADER_CACHE_REVALIDATE_S", "0")  # every hit asks the server
+    started: list[int] = []
+    real = hio.Prefetcher
+
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hio, "Prefetcher", counting)
+    ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
+                                                                    prefetch_threads=2))
+    first = [t["frame_id"] for _, t in ds]
+    assert [t["frame_id"] for _, t in ds] == first
+    assert started == [1, 1]  # the checks are requests: they stay on the read-ahead threads
+    stats = default_cache().stats()
+    assert (stats["misses"], stats["hits"], stats["revalidated"], stats["stale"]) == (N, N, N, 0)
