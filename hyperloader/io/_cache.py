@@ -142,15 +142,8 @@ class Cache:
 
     def invalidate(self, uri: str) -> None:
         """Drop the cached copy of ``uri`` so that the next ``get`` downloads it again."""
-        if is_local(uri):
-            return
-        store = self._entries()
-        with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
-            found = store.find(uri)
-            if found is not None:
-                store.drop(found)
-        with self._mutex:
-            self._verified.pop(uri, None)
+        if not is_local(uri):
+            self._drop(self._entries(), uri)
 
     def set_future_order(self, uris: Iterable[str], positions: Iterable[int] | None = None,
                          *, order_start: int | None = None) -> int:
@@ -390,14 +383,18 @@ class Cache:
             return False
         logger.info("cache entry for %s is stale (%s); fetching it again", uri, reason)
         self._count(stale=1)
-        self._drop_version(store, uri, row.key)
+        self._drop(store, uri, only_key=row.key)
         return True
 
-    def _drop_version(self, store: EntryStore, uri: str, key: str) -> None:
-        """Drop the entry of ``uri`` if it is still version ``key`` (not a newer download)."""
+    def _drop(self, store: EntryStore, uri: str, only_key: str | None = None) -> None:
+        """Drop the entry of ``uri`` under its download lock.
+
+        With ``only_key``, only if it is still that version (not a newer download by
+        another process).
+        """
         with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
             found = store.find(uri)
-            if found is not None and found.row.key == key:
+            if found is not None and only_key in (None, found.row.key):
                 store.drop(found)
         with self._mutex:
             self._verified.pop(uri, None)

@@ -61,7 +61,9 @@ def test_remote_frames_without_the_cache(s3_view):
     assert default_cache().stats()["misses"] == 0
 
 
-def test_fully_cached_epoch_is_read_in_place(s3_view, monkeypatch):
+@pytest.fixture()
+def prefetchers_started(monkeypatch) -> list[int]:
+    """Count the read-ahead Prefetchers the loaders start (one entry each)."""
     import hyperloader.io as hio
 
     started: list[int] = []
@@ -72,6 +74,11 @@ def test_fully_cached_epoch_is_read_in_place(s3_view, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(hio, "Prefetcher", counting)
+    return started
+
+
+def test_fully_cached_epoch_is_read_in_place(s3_view, prefetchers_started):
+    started = prefetchers_started
     ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
                                                                     prefetch_threads=2))
     first = [t["frame_id"] for _, t in ds]
@@ -158,18 +165,10 @@ print("s3fs" in sys.modules)
     assert out.stdout.strip() == "True"
 
 
-def test_a_revalidating_cache_keeps_reading_ahead_when_warm(s3_view, monkeypatch):
-    import hyperloader.io as hio
-
+def test_a_revalidating_cache_keeps_reading_ahead_when_warm(s3_view, monkeypatch,
+                                                            prefetchers_started):
     monkeypatch.setenv("HYPERLOADER_CACHE_REVALIDATE_S", "0")  # every hit asks the server
-    started: list[int] = []
-    real = hio.Prefetcher
-
-    def counting(*args, **kwargs):
-        started.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(hio, "Prefetcher", counting)
+    started = prefetchers_started
     ds = FrameIterableDataset(s3_view, loader_options=LoaderOptions(prefetch_items=3,
                                                                     prefetch_threads=2))
     first = [t["frame_id"] for _, t in ds]
