@@ -79,3 +79,11 @@ def _isolated_logging():
         if handler not in root.handlers:
             root.addHandler(handler)
     root.setLevel(level)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Kill child processes a failed test left behind: exit would otherwise wait on them."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()

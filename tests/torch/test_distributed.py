@@ -8,6 +8,7 @@ import torch.multiprocessing as tmp
 from torchdata.stateful_dataloader import StatefulDataLoader
 
 from hyperloader.torch import FrameIterableDataset, LoaderOptions, collate_frames, merge_states
+from tests._procs import join_or_dump
 from tests.torch.torch_data import make_view
 from tests.torch.torch_ddp import BATCH, run_rank
 
@@ -15,6 +16,7 @@ from tests.torch.torch_ddp import BATCH, run_rank
 pytestmark = pytest.mark.filterwarnings("ignore:'set_vital' is deprecated:UserWarning")
 
 N = 29
+RANKS_DEADLINE_S = 200  # a normal run takes 15-60 s; pytest-timeout fires at 300
 
 
 def _ids(batches):
@@ -42,7 +44,10 @@ def test_two_gloo_ranks_shard_resume_and_change_world_size(tmp_path):
 
     datasets = {"plain": dataset, "fresh": FrameIterableDataset(view),
                 "even": FrameIterableDataset(view, loader_options=LoaderOptions(even_shards=True))}
-    tmp.spawn(run_rank, args=(2, str(tmp_path), datasets), nprocs=2, join=True)
+    ranks = tmp.start_processes(run_rank, args=(2, str(tmp_path), datasets), nprocs=2,
+                                join=False, start_method="spawn")
+    stuck = join_or_dump(ranks, RANKS_DEADLINE_S)
+    assert stuck is None, stuck
     results = json.loads((tmp_path / "results.json").read_text())
 
     rank0, rank1 = results["epoch0"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import torch.distributed as dist
 from torchdata.stateful_dataloader import StatefulDataLoader
 
 from hyperloader.torch import FrameIterableDataset, collate_frames
+from tests._procs import dump_stacks_on_signal
 
 BATCH = 3
 
@@ -29,7 +31,8 @@ def _loader(ds, num_workers=2, context="fork"):
     # torch for seconds); fork them like a torchrun-launched rank does, except where the
     # spawn path itself is under test.
     return StatefulDataLoader(ds, batch_size=BATCH, num_workers=num_workers,
-                              collate_fn=collate_frames, multiprocessing_context=context)
+                              collate_fn=collate_frames, multiprocessing_context=context,
+                              worker_init_fn=dump_stacks_on_signal)
 
 
 def run_rank(rank: int, world_size: int, work: str,
@@ -42,9 +45,11 @@ def run_rank(rank: int, world_size: int, work: str,
     import warnings
 
     warnings.filterwarnings("ignore", "'set_vital' is deprecated", UserWarning)
+    dump_stacks_on_signal()
     work_dir = Path(work)
+    # a collective waiting on a stuck peer fails after 2 minutes, not gloo's default 30
     dist.init_process_group("gloo", init_method=f"file://{work_dir / 'rendezvous'}",
-                            rank=rank, world_size=world_size)
+                            rank=rank, world_size=world_size, timeout=timedelta(minutes=2))
     try:
         results = {}
         # (a) one epoch: every frame exactly once across ranks
