@@ -10,8 +10,9 @@ and moves the file in place with ``os.replace``. Several threads, DataLoader
 workers and training processes may share one directory.
 
 Counters are per ``Cache`` object (per process after pickling); ``bytes_cached`` and
-``entries`` come from the shared index. Remote objects are assumed immutable: a hit never
-asks the server again, so a changed object is seen only once its entry is evicted.
+``entries`` come from the shared index. By default remote objects are taken as immutable: a
+hit never asks the server again. With ``CacheOptions(revalidate_after_s=...)`` a hit this
+process has not checked for that long costs one HEAD, and a changed object is fetched again.
 """
 
 from __future__ import annotations
