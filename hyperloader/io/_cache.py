@@ -147,7 +147,7 @@ class Cache:
             self._drop(self._entries(), uri)
 
     def set_future_order(self, uris: Iterable[str], positions: Iterable[int] | None = None,
-                         *, order_start: int | None = None) -> int:
+                         *, order_start: int | None = None, period: int | None = None) -> int:
         """Tell the cache the order it will be read in, replacing what it knew (for Belady).
 
         Without ``positions`` the order is the whole future of the cache: call it before
@@ -160,6 +160,9 @@ class Cache:
         shares keep their place unless it is before ``order_start`` (the common order's
         first position, e.g. ``epoch * len(plan)``; the first of ``positions`` when
         None), which makes it a read of the past. This is what the torch datasets do.
+        With ``period`` (the epoch stride of ``positions``) the order is taken to repeat:
+        an entry read for the last time this epoch is expected back one period later,
+        not never (see ``FutureOrder``); the torch datasets pass their epoch stride.
 
         It rewrites ``next_use`` in the index (one pass) and loads the rows of ``uris``,
         so call it once per epoch, not per batch. With a strategy that ignores the future
@@ -169,11 +172,12 @@ class Cache:
             How many of the distinct remote ``uris`` are not cached (as ``count_missing``).
 
         Raises:
-            ValueError: ``positions`` decrease or do not match ``uris`` in number.
+            ValueError: ``positions`` decrease or do not match ``uris`` in number, or
+                ``period`` is not positive.
         """
         uris = list(uris)
         with self._mutex:
-            self._future.reset(uris, positions)
+            self._future.reset(uris, positions, period=period)
             start = self._future.start if order_start is None else int(order_start)
         self._refresh_next_use(shared_from=None if positions is None else start)
         return self._preload(uris)

@@ -18,6 +18,12 @@ class FutureOrder:
     interleaved share of one global order, their cursors stay close to the global progress,
     which is what Belady needs. A read of a URI advances the cursor past that URI's next
     position; reads of URIs outside the order leave it alone.
+
+    With a ``period`` the order is taken to repeat (epochs): a URI whose reads in the known
+    order are all behind the cursor is expected again one period after its last read,
+    instead of never. Belady then keeps, of the entries already read, those the next
+    epoch needs first, and an entry another worker read last epoch still has a sensible
+    place before that worker announces this epoch's order.
     """
 
     def __init__(self, uris: Iterable[str] = ()) -> None:
@@ -25,19 +31,27 @@ class FutureOrder:
         self._length = 0
         self._cursor = 0
         self._start = 0
+        self._period: int | None = None
         self.extend(uris)
 
-    def reset(self, uris: Iterable[str], positions: Iterable[int] | None = None) -> None:
+    def reset(self, uris: Iterable[str], positions: Iterable[int] | None = None, *,
+              period: int | None = None) -> None:
         """Replace the known order with ``uris`` and move the cursor to its start.
 
         Args:
             uris: the reads, in order.
             positions: each read's place in an order shared with other processes (say
                 ``epoch * len(plan) + plan_index``, non-decreasing); ``0, 1, 2, ...`` when None.
+            period: the order repeats every ``period`` positions (the epoch stride of
+                ``positions``); None: a URI read for the last time is never read again.
 
         Raises:
-            ValueError: ``positions`` decrease, or their count differs from ``uris``.
+            ValueError: ``positions`` decrease, their count differs from ``uris``, or
+                ``period`` is not positive.
         """
+        if period is not None and int(period) <= 0:
+            raise ValueError(f"period must be a positive number of positions, got {period!r}")
+        self._period = None if period is None else int(period)
         self._positions = {}
         self._length = 0
         uris = list(uris)
@@ -83,12 +97,17 @@ class FutureOrder:
             self._cursor = positions[i] + 1
 
     def next_use(self, uri: str) -> int:
-        """Return the position of the next read of ``uri``, or ``NEVER``."""
+        """Return the position of the next read of ``uri``, or ``NEVER``.
+
+        With a ``period``, a URI past its last known read comes back one period later.
+        """
         positions = self._positions.get(uri)
         if not positions:
             return NEVER
         i = bisect_left(positions, self._cursor)
-        return positions[i] if i < len(positions) else NEVER
+        if i < len(positions):
+            return positions[i]
+        return NEVER if self._period is None else min(positions[-1] + self._period, NEVER)
 
     def knows(self, uri: str) -> bool:
         """Return True when ``uri`` is in the known order (read or still to come)."""

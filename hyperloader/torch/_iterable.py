@@ -25,6 +25,7 @@ from hyperloader.torch._world import World, rank_quota, shard_positions
 __all__ = ["FrameIterableDataset"]
 
 logger = logging.getLogger(__name__)
+_EPOCH_STRIDE = 1 << 32  # read order positions: epoch * stride + place in the pass
 
 
 @dataclass(slots=True)
@@ -138,14 +139,15 @@ class FrameIterableDataset(ReaderBacked, torch.utils.data.IterableDataset):
         logger.debug("epoch %d shard %d/%d: %d frames from position %d", epoch,
                      world.shard_index, world.num_shards, len(positions), start)
         # every shard of every rank places its reads in one order: (epoch, shard position)
-        order_start = epoch << 32
+        order_start = epoch * _EPOCH_STRIDE
         order = positions[start:].astype(np.int64) + np.int64(order_start)
         return self._samples(entry_ids, start, order, order_start)
 
     def _samples(self, entry_ids: np.ndarray, start: int, order: np.ndarray,
                  order_start: int) -> Iterator[Any]:
         reader, cursor = self._reader, self._cursor
-        read_ahead = reader.prepare(entry_ids, order, order_start)
+        # the next epoch is expected to read a frame at about its place in this one
+        read_ahead = reader.prepare(entry_ids, order, order_start, period=_EPOCH_STRIDE)
         items = reader.frames(entry_ids, range(start, start + len(entry_ids)))
         for fetched in reader.fetch_all(items, read_ahead=read_ahead):
             cursor.position = fetched.tag + 1

@@ -162,16 +162,16 @@ class FrameReader:
                 yield next(tags), frame
 
     def prepare(self, entry_ids: np.ndarray, order: np.ndarray | None = None,
-                order_start: int | None = None) -> bool:
+                order_start: int | None = None, period: int | None = None) -> bool:
         """Get ready to read ``entry_ids`` in order; return whether to read ahead on threads.
 
         Local files are read in place, on the consumer thread (the page cache is faster
         than a thread hand-off) unless ``prefetch_local`` is set. When the first frame is
         remote, the cache is told the future read order of every URI (Belady eviction),
         placed at ``order`` (each entry's position in the order all shards share, which
-        starts at ``order_start``) when given; when every URI is already cached, they too
-        are read on the consumer thread, unless the cache revalidates (its checks are
-        requests).
+        starts at ``order_start`` and repeats every ``period`` positions) when given; when
+        every URI is already cached, they too are read on the consumer thread, unless the
+        cache revalidates (its checks are requests).
         """
         if len(entry_ids) == 0:
             return False
@@ -188,7 +188,8 @@ class FrameReader:
                     positions.append(place)
             cache = self._cache_obj()
             missing = cache.set_future_order(
-                uris, None if order is None else positions, order_start=order_start)
+                uris, None if order is None else positions, order_start=order_start,
+                period=period)
             # a revalidating cache asks the server on hits too: keep those HEADs concurrent
             if missing == 0 and not self.loader_options.prefetch_local \
                     and cache.options.revalidate_after_s is None:
