@@ -12,7 +12,8 @@ from hyperloader.errors import HyperloaderError
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = ("demo", "import", "export", "ls", "query", "stats", "render", "diff", "prefetch")
+_COMMANDS = ("demo", "import", "export", "ls", "query", "stats", "render", "diff", "prefetch",
+             "cache")
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:

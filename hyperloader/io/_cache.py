@@ -34,7 +34,7 @@ from hyperloader.io._future import FutureOrder
 from hyperloader.io._index import Index
 from hyperloader.io._layout import CacheLayout
 from hyperloader.io._lock import FileLock
-from hyperloader.io._options import DEFAULT_MAX_BYTES, CacheOptions, default_cache_dir
+from hyperloader.io._options import DEFAULT_MAX_BYTES, CacheOptions, default_cache_dir, parse_size
 
 __all__ = ["Cache"]
 
@@ -236,6 +236,44 @@ class Cache:
             with self._mutex:
                 self._verified.clear()
         return self._entries().audit(repair=repair)
+
+    def trim(self, max_bytes: int | str | None = None) -> dict[str, int]:
+        """Evict entries, in the eviction strategy's order, until the directory fits a size.
+
+        It acts on the directory that every process shares, in one index transaction,
+        and counts in ``evictions``. A file a reader already opened stays readable; a
+        later ``get`` of an evicted object downloads it again.
+
+        Args:
+            max_bytes: the size to shrink to, in bytes or as text such as ``"500MB"``;
+                this cache's ``max_bytes`` when None.
+
+        Returns:
+            ``evicted`` (entries) and ``bytes_freed``, then the ``bytes_cached`` and
+            ``entries`` left.
+
+        Raises:
+            ValueError: ``max_bytes`` is negative or not a size.
+        """
+        limit = self.max_bytes if max_bytes is None else parse_size(max_bytes)
+        if limit < 0:
+            raise ValueError(f"Cache.trim max_bytes must be >= 0, got {max_bytes!r}")
+        store = self._entries()
+        evicted, freed = store.trim(limit)
+        with self._mutex:
+            self._verified.clear()  # evicted URIs must be looked up again
+            self._counters["evictions"] += evicted
+        entries, cached = store.index.totals()
+        return {"evicted": evicted, "bytes_freed": freed, "bytes_cached": cached,
+                "entries": entries}
+
+    def clear(self) -> dict[str, int]:
+        """Evict every entry of the directory, for every process sharing it (``trim(0)``).
+
+        Returns:
+            As ``trim``: ``evicted``, ``bytes_freed``, ``bytes_cached`` and ``entries``.
+        """
+        return self.trim(0)
 
     def close(self) -> None:
         """Cancel queued prefetches, wait for running ones, release threads and the index.

@@ -1,5 +1,8 @@
 """Cache entries on disk: validated look-ups, torn-entry repair, download-and-admit with eviction.
 
+Eviction (to admit a download, or to ``trim`` the directory) deletes rows and unlinks files
+inside one index transaction; a reader that already opened a file keeps reading it.
+
 This is the part of the cache that every process shares (the index and the files); the
 ``Cache`` object around it keeps what is per process (counters, the verified memo, the
 future order, the thread pool).
@@ -12,10 +15,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hyperloader.io._evict import EvictionPolicy, take_until
+from hyperloader.io._evict import Candidate, EvictionPolicy, take_until
 from hyperloader.io._fetch import download_to, file_digest, over_budget
 from hyperloader.io._future import NEVER
-from hyperloader.io._index import Index, IndexRow
+from hyperloader.io._index import Index, IndexRow, Transaction
 from hyperloader.io._layout import CacheLayout, content_key
 from hyperloader.io._retry import RetryPolicy
 
@@ -141,10 +144,7 @@ class EntryStore:
                 _unlink(self.layout.entry_path(old, uri))
             need = tx.total_bytes() + size - max_bytes
             victims = take_until(tx.candidates(self.policy.order_by), need)
-            if victims:
-                tx.delete([v.key for v in victims])
-                for victim in victims:
-                    _unlink(self.layout.entry_path(victim.key, victim.uri))
+            self._evict(tx, victims)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.replace(tmp, path)
             mtime_ns = os.stat(path).st_mtime_ns
@@ -153,6 +153,34 @@ class EntryStore:
             logger.debug("evicted %d entries (%d bytes) for %s", len(victims),
                          sum(v.size for v in victims), uri)
         return len(victims), mtime_ns
+
+    def trim(self, max_bytes: int) -> tuple[int, int]:
+        """Evict entries in the policy's order until they hold at most ``max_bytes``.
+
+        One transaction under the write lock, so no download is admitted halfway through.
+
+        Args:
+            max_bytes: the size to shrink the directory's entries to (0 empties it).
+
+        Returns:
+            The number of entries evicted and the bytes they held.
+        """
+        with self.index.transaction() as tx:
+            need = tx.total_bytes() - max_bytes
+            victims = take_until(tx.candidates(self.policy.order_by), need)
+            self._evict(tx, victims)
+        freed = sum(v.size for v in victims)
+        if victims:
+            logger.debug("trimmed %d entries (%d bytes) to fit %d bytes", len(victims), freed,
+                         max_bytes)
+        return len(victims), freed
+
+    def _evict(self, tx: Transaction, victims: list[Candidate]) -> None:
+        """Delete the rows of ``victims`` and unlink their files, inside ``tx``."""
+        if victims:
+            tx.delete([v.key for v in victims])
+            for victim in victims:
+                _unlink(self.layout.entry_path(victim.key, victim.uri))
 
     def refresh_next_use(self, next_use_of: Callable[[str], int | None], *,
                          shared_from: int | None = None) -> None:
