@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import torch.distributed as dist
@@ -47,9 +46,10 @@ def run_rank(rank: int, world_size: int, work: str,
     warnings.filterwarnings("ignore", "'set_vital' is deprecated", UserWarning)
     dump_stacks_on_signal()
     work_dir = Path(work)
-    # a collective waiting on a stuck peer fails after 2 minutes, not gloo's default 30
+    # gloo's timeout (30 min) stays longer than the test's deadline (join_or_dump): a stuck
+    # rank is then found with every process of the job still alive to show its stacks
     dist.init_process_group("gloo", init_method=f"file://{work_dir / 'rendezvous'}",
-                            rank=rank, world_size=world_size, timeout=timedelta(minutes=2))
+                            rank=rank, world_size=world_size)
     try:
         results = {}
         # (a) one epoch: every frame exactly once across ranks
