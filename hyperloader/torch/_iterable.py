@@ -135,17 +135,19 @@ class FrameIterableDataset(ReaderBacked, torch.utils.data.IterableDataset):
             raise ValueError(f"cannot resume: the saved pass kept {pending['kept']} frames but "
                              f"this one keeps {kept}; keep drop_last/even_shards unchanged")
         entry_ids = plan[_plan_positions(positions[start:], remaining, len(plan))]
-        self._cursor = _Cursor(epoch, len(plan), layers, world, kept, start)
+        cursor = self._cursor = _Cursor(epoch, len(plan), layers, world, kept, start)
         logger.debug("epoch %d shard %d/%d: %d frames from position %d", epoch,
                      world.shard_index, world.num_shards, len(positions), start)
         # every shard of every rank places its reads in one order: (epoch, shard position)
         order_start = epoch * _EPOCH_STRIDE
         order = positions[start:].astype(np.int64) + np.int64(order_start)
-        return self._samples(entry_ids, start, order, order_start)
+        return self._samples(cursor, entry_ids, order, order_start)
 
-    def _samples(self, entry_ids: np.ndarray, start: int, order: np.ndarray,
+    def _samples(self, cursor: _Cursor, entry_ids: np.ndarray, order: np.ndarray,
                  order_start: int) -> Iterator[Any]:
-        reader, cursor = self._reader, self._cursor
+        # a generator: it runs at the first next(), when self._cursor may already belong to
+        # another pass (a second iter(), set_epoch), so it moves the cursor it was given
+        reader, start = self._reader, cursor.position
         # the next epoch is expected to read a frame at about its place in this one
         read_ahead = reader.prepare(entry_ids, order, order_start, period=_EPOCH_STRIDE)
         items = reader.frames(entry_ids, range(start, start + len(entry_ids)))

@@ -165,3 +165,15 @@ def test_a_shard_state_refuses_another_world_and_a_changed_view(view):
                             "plan_size": N + 1})
     with pytest.raises(ValueError, match=f"had {N + 1} entries but the view now plans {N}"):
         iter(single)
+
+
+def test_a_pass_runs_its_own_epoch_whatever_happens_before_its_first_item(view):
+    """``iter()`` fixes the pass; a later ``set_epoch`` or ``iter()`` does not move it."""
+    ds = FrameIterableDataset(view)
+    first = iter(ds)
+    ds.set_epoch(1)  # drops the dataset's cursor before the pass has read anything
+    second = iter(ds)
+    assert [t["frame_id"] for _, t in first] == _plan_ids(view, 0)
+    assert ds.state_dict()["position"] == 0  # the state follows the latest pass...
+    assert [t["frame_id"] for _, t in second] == _plan_ids(view, 1)
+    assert ds.state_dict()["position"] == N  # ...which the first pass did not advance
