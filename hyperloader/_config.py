@@ -65,9 +65,10 @@ def set_root(url: str | os.PathLike[str] | None, **storage_options: Any) -> None
         **storage_options: fsspec options (``endpoint_url``, ``key``, ``secret``, ...) for
             URLs of the root's scheme, so sources in the same object store work too.
     """
-    _CONFIG.root = None if url is None else _expand(os.fspath(url))
-    if storage_options and url is not None:
-        prefix = _scheme_prefix(_CONFIG.root) or _CONFIG.root
+    root = None if url is None else _expand(os.fspath(url))
+    _CONFIG.root = root
+    if storage_options and root is not None:
+        prefix = _scheme_prefix(root) or root
         _CONFIG.options[prefix] = dict(storage_options)
 
 

@@ -52,7 +52,8 @@ class HyperloaderError(Exception):
         return self.message
 
 
-def _rebuild(cls: type, message: str, details: dict[str, Any]) -> HyperloaderError:
+def _rebuild(cls: type[HyperloaderError], message: str,
+             details: dict[str, Any]) -> HyperloaderError:
     err = cls.__new__(cls)
     HyperloaderError.__init__(err, message, **details)
     return err

@@ -42,6 +42,7 @@ def _assets_dir(root: str) -> tuple[str, str | None]:
 
 def _build_versions(name: str, frames: list[Any], upload: str | None) -> tuple[Any, Any]:
     from hyperloader.cli._demo_data import MASK_LABELS
+    from hyperloader.model import SingleFrame
     from hyperloader.store import Dataset, DatasetVersion
 
     if any(d.name == name for d in Dataset.list()):
@@ -52,7 +53,8 @@ def _build_versions(name: str, frames: list[Any], upload: str | None) -> tuple[A
     draft.set_masks_labels(MASK_LABELS)
     v1 = DatasetVersion.create_snapshot(name, publish_name="v1", child_name="v2")
     v2 = DatasetVersion.get_version(name, "v2")
-    changed = [f for f in v2.get_frames() if len(f.rois) > 2][:3]
+    # the demo's frames are all SingleFrames; the check tells the type checker so
+    changed = [f for f in v2.get_frames() if isinstance(f, SingleFrame) and len(f.rois) > 2][:3]
     for frame in changed:  # a relabelling pass: drop each changed frame's first ROI
         frame.annotations.pop(0)
     v2.add_frames(changed + frames[n1:], auto_upload_destination=upload)

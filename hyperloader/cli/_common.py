@@ -89,11 +89,11 @@ def iter_frames(version: Any, args: argparse.Namespace) -> tuple[int, Iterator[A
     view = make_view(version, args)
     ids = view.plan(0)
 
-    def frames() -> Iterator[Any]:
+    def matching() -> Iterator[Any]:
         for start in range(0, len(ids), _CHUNK):
             yield from view.get_entries(ids[start:start + _CHUNK])
 
-    return len(ids), frames()
+    return len(ids), matching()
 
 
 def progress(args: argparse.Namespace, *, total: int | None, desc: str, unit: str) -> Any:

@@ -131,8 +131,8 @@ class CocoReader:
     def _read_bucket(self, tmp: str, bucket: int, as_dicts: bool) -> Iterator[Any]:
         by_image: dict[int, list[dict[str, Any]]] = {}
         for line in Spill.lines(tmp, "ann", bucket):
-            idx, text = line.split("\t", 1)
-            by_image.setdefault(int(idx), []).append(json.loads(text))
+            key, text = line.split("\t", 1)
+            by_image.setdefault(int(key), []).append(json.loads(text))
         for k, line in enumerate(Spill.lines(tmp, "img", bucket)):
             idx = bucket * self.batch_size + k
             d = self._frame(json.loads(line), by_image.pop(idx, []))

@@ -102,7 +102,7 @@ class LabelMapper:
             hit = self._memo[key] = (mapped, self.label_num(mapped))
         return list(hit[0]), hit[1]
 
-    def mask_ids(self, ref: VersionRef) -> dict[tuple[int, int, int], int]:
+    def mask_ids(self, ref: VersionRef) -> dict[tuple[int, ...], int]:
         """Return ``{(r, g, b): label id}`` for the version's ``mask_labels`` metadata.
 
         Values whose mapped labels are not enumerated are left out, so a loader can use
@@ -110,7 +110,7 @@ class LabelMapper:
         """
         spec = ref.metadata_loader().get("mask_labels") or {}
         items = spec.get("_all_", []) if isinstance(spec, Mapping) else spec
-        out: dict[tuple[int, int, int], int] = {}
+        out: dict[tuple[int, ...], int] = {}
         for item in items:
             value = item["value"]
             rgb = (value,) * 3 if isinstance(value, int) else tuple(int(v) for v in value)

@@ -85,7 +85,8 @@ def _multi(rule: CompiledRule, tables: FrameTables, fi: np.ndarray,
             continue
         lo, hi = q.count_range or (1, np.iinfo(np.int64).max)
         frames &= (counts >= lo) & (counts <= hi)
-        rois |= hits
+        if rois is not None:  # always: a query without must_not makes the rule filter ROIs
+            rois |= hits
     return frames, rois
 
 
@@ -134,7 +135,7 @@ def match_versions(versions: Sequence[tuple[FrameTables, Sequence[tuple[int, Com
                 logger.warning("rule %d matches nothing in one version: %s", r, exc)
                 matches.append((r, RuleMatch(np.zeros(tables.num_frames, bool), None)))
         out.append(matches)
-    for r, exc in failed.items():
+    for r, error in failed.items():
         if r not in worked:
-            raise exc
+            raise error
     return out

@@ -131,7 +131,7 @@ class ReadingMixin:
         """
         return [frame_from_dict(d) for d in self.get_entry_dicts(entry_ids)]
 
-    def mask_label_ids(self, version_id: str) -> dict[tuple[int, int, int], int]:
+    def mask_label_ids(self, version_id: str) -> dict[tuple[int, ...], int]:
         """Return ``{(r, g, b): label id}`` for a version's mask labels, mapped and enumerated.
 
         Values whose labels are not enumerated are left out (use an ignore index for them).

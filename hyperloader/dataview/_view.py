@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from hyperloader.dataview._enums import IterationOrder, OutputRois
 from hyperloader.dataview._files import FilesMixin
@@ -44,7 +44,7 @@ class DataView(ReadingMixin, FilesMixin):
         ValueError: for an unknown order (listing the known ones) or a negative seed.
     """
 
-    RoiQuery = RoiQuery
+    RoiQuery: TypeAlias = RoiQuery
 
     def __init__(self, name: str | None = None,
                  iteration_order: IterationOrder | str = IterationOrder.sequential,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 import numpy as np
 
 __all__ = ["map_mask_to_ids"]
 
-MaskKey = tuple[int, int, int] | int
+#: An ``(r, g, b)`` tuple or an int; :func:`_key_value` rejects any other tuple at run time.
+MaskKey = tuple[int, ...] | int
+_K = TypeVar("_K", bound=MaskKey)
 
 
 def _pack(r: int, g: int, b: int) -> int:
@@ -38,7 +41,7 @@ def _key_value(key: MaskKey, rgb: bool) -> int | None:
     return v
 
 
-def _table(value_to_id: Mapping[MaskKey, int], rgb: bool) -> tuple[np.ndarray, np.ndarray]:
+def _table(value_to_id: Mapping[_K, int], rgb: bool) -> tuple[np.ndarray, np.ndarray]:
     table: dict[int, int] = {}
     for key, class_id in value_to_id.items():
         value = _key_value(key, rgb)
@@ -72,7 +75,7 @@ def _flatten(mask: np.ndarray) -> tuple[np.ndarray, bool]:
     return (rgb[:, :, 0] << 16) | (rgb[:, :, 1] << 8) | rgb[:, :, 2], True
 
 
-def map_mask_to_ids(mask: np.ndarray, value_to_id: Mapping[MaskKey, int],
+def map_mask_to_ids(mask: np.ndarray, value_to_id: Mapping[_K, int],
                     ignore_index: int = 255) -> np.ndarray:
     """Map every mask pixel value to a class id; unmapped pixels get ``ignore_index``.
 

@@ -27,7 +27,7 @@ def parts_xy(poly: Sequence[float] | np.ndarray) -> list[np.ndarray]:
     """Split a flat polygon into float64 ``(k, 2)`` vertex arrays, one per non-empty part."""
     arr = _flat(poly)
     cuts = np.flatnonzero(arr == POLY_SEPARATOR)
-    parts = []
+    parts: list[np.ndarray] = []
     for i, part in enumerate(np.split(arr, cuts)):
         if i:
             part = part[1:]  # drop the separator that starts every piece but the first

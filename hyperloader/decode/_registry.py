@@ -25,7 +25,7 @@ class ImageDecoder(Protocol):
     ``hyperloader.errors.DecodeError`` (with the context it was passed) on bad data.
     """
 
-    def __call__(self, data: bytes | memoryview | str, *,
+    def __call__(self, data: bytes | bytearray | memoryview | str, *,
                  decode_size: tuple[int, int] | None = None, frame_id: str | None = None,
                  source_id: str | None = None, uri: str | None = None) -> np.ndarray: ...
 

@@ -331,9 +331,9 @@ class Cache:
         """
         try:
             if is_local(uri):
-                path = local_path(uri)
+                local = local_path(uri)
                 self._count(local=1)
-                return path, "local"
+                return local, "local"
             store = self._entries()
             with self._mutex:
                 if observe:

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
@@ -84,7 +84,8 @@ class Prefetcher(Generic[T, R]):
 
     def __init__(self, items: Iterable[T], fetch: Callable[[T], R], *, max_items: int = 16,
                  max_bytes: int = 256 * 2**20, num_threads: int = 8,
-                 size_of: Callable[[R], int] = len, on_error: str = "raise") -> None:
+                 size_of: Callable[[R], int] | Callable[[Sized], int] = len,
+                 on_error: str = "raise") -> None:
         if max_items < 1 or max_bytes < 1 or num_threads < 1:
             raise ValueError(f"Prefetcher needs max_items, max_bytes and num_threads >= 1, got "
                              f"{max_items}, {max_bytes}, {num_threads}")

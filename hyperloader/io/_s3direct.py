@@ -22,7 +22,7 @@ import logging
 import os
 import urllib.request
 from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 from urllib.parse import urlsplit
 
 from hyperloader._fs import storage_options
@@ -223,7 +223,7 @@ def direct_for(uri: str) -> tuple[S3Direct, str, str] | None:
     if not bucket or not key:
         return None
     token = json.dumps(options, sort_keys=True, default=repr)
-    getter = _BUILT.get(token, False)
+    getter: S3Direct | Literal[False] | None = _BUILT.get(token, False)
     if getter is False:
         with _BUILT_LOCK:
             getter = _BUILT.get(token, False)

@@ -10,7 +10,7 @@ URL instead of botocore's 200-500 µs). Options this path would get wrong raise
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from hyperloader._locks import ForkSafeLock
 from hyperloader.io._sigv4 import PROBE_KEY, PresignTemplate
@@ -98,7 +98,8 @@ class S3Signer:
             botocore.exceptions.BotoCoreError: no credentials, say.
         """
         region = self._regions.get(bucket)
-        template = self._templates.get((region, bucket), False)
+        template: PresignTemplate | Literal[False] | None = self._templates.get(
+            (region, bucket), False)
         if template is False:
             probe = self._presign(region, bucket, PROBE_KEY)
             template = PresignTemplate.from_probe(probe, self._credentials())

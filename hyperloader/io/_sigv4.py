@@ -122,17 +122,17 @@ class PresignTemplate:
                                f"host:{self._host}\n", "host", "UNSIGNED-PAYLOAD"))
         to_sign = "\n".join((_ALGORITHM, stamp, scope,
                              hashlib.sha256(canonical.encode()).hexdigest()))
-        signature = hmac.new(self._signing_key(frozen.secret_key, day), to_sign.encode(),
-                             hashlib.sha256).hexdigest()
+        signing_key = self._signing_key(frozen.secret_key, day, self.region)
+        signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
         signed = "&".join(f"{k}={v}" for k, v in encoded)  # botocore's order, which S3 ignores
         return f"{self.prefix}{path}?{signed}&X-Amz-Signature={signature}"
 
-    def _signing_key(self, secret: str, day: str) -> bytes:
+    def _signing_key(self, secret: str, day: str, region: str) -> bytes:
         cached = self._key
         if cached is not None and cached[0] == secret and cached[1] == day:
             return cached[2]
         key = _hmac(f"AWS4{secret}".encode(), day)
-        for part in (self.region, self.service, "aws4_request"):
+        for part in (region, self.service, "aws4_request"):
             key = _hmac(key, part)
         self._key = (secret, day, key)
         return key

@@ -78,6 +78,10 @@ class _FrameCommon:
     def sources(self) -> list[Source]:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    @property
+    def rois(self) -> list[Roi]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
     def to_dict(self) -> dict[str, Any]:
         """Return the frame in the reference JSON shape.
 
@@ -106,7 +110,7 @@ class _FrameCommon:
             return NotImplemented
         return self._as_dict() == other._as_dict()
 
-    __hash__ = None  # mutable
+    # mutable, so unhashable: defining __eq__ without __hash__ sets __hash__ to None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, context_id={self.context_id!r})"

@@ -65,8 +65,7 @@ class FrameGroup(_FrameCommon, MutableMapping[str, SingleFrame]):
     def __len__(self) -> int:
         return len(self._frames)
 
-    __eq__ = _FrameCommon.__eq__
-    __hash__ = None
+    __eq__ = _FrameCommon.__eq__  # and so __hash__ is None: unhashable, as mutable
 
     @property
     def sources(self) -> list[Source]:

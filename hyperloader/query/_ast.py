@@ -8,8 +8,9 @@ parentheses, implicit ``AND`` or the default field get the same text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "And", "AnyRow", "Exists", "Field", "MatchAll", "Node", "Not", "Or", "Range", "Term",
@@ -29,7 +30,7 @@ class Field:
 
     table: str
     column: str
-    pos: int | None = field(default=None, compare=False)
+    pos: int | None = dataclasses.field(default=None, compare=False)
 
     @property
     def is_meta(self) -> bool:
@@ -100,7 +101,7 @@ class Term:
     field: Field
     value: str
     mode: str = "exact"
-    pos: int | None = field(default=None, compare=False)
+    pos: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Range:
     high: str | None
     include_low: bool = True
     include_high: bool = True
-    pos: int | None = field(default=None, compare=False)
+    pos: int | None = dataclasses.field(default=None, compare=False)
 
 
 Node = MatchAll | And | Or | Not | AnyRow | Exists | Term | Range

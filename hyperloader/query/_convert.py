@@ -145,6 +145,7 @@ class _Converter:
                 return MatchAll() if field is None else self.wrap(Exists(field, False), home)
         field = field if field is not None else self.default(node, home)
         pos = node.pos
+        leaf: Term | Range
         if isinstance(node, lt.Range):
             low, high = self.bound(node.low), self.bound(node.high)
             leaf = Range(field, low, high, node.include_low, node.include_high, pos)

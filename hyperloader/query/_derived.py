@@ -163,8 +163,9 @@ class CodedView:
         if test is None:
             return np.zeros(len(self.codes), dtype=bool)
         out = test(self.codes)
-        if self.more_codes is not None and len(self.more_codes):
-            out[self.more_rows[np.flatnonzero(test(self.more_codes))]] = True
+        more_codes, more_rows = self.more_codes, self.more_rows  # both set, or both None
+        if more_codes is not None and more_rows is not None and len(more_codes):
+            out[more_rows[np.flatnonzero(test(more_codes))]] = True
         return out
 
 

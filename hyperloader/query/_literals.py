@@ -58,8 +58,8 @@ def parse_number(text: str) -> int | float | None:
         value = int(text)
         return value if -(2**63) <= value < 2**63 else float(value)
     if _NUMBER.fullmatch(text):
-        value = float(text)
-        return value if math.isfinite(value) else None
+        number = float(text)
+        return number if math.isfinite(number) else None
     return None
 
 

@@ -75,8 +75,10 @@ def build_matcher(node: Term | Range, dtype: pa.DataType, name: str,
         return None
     base = dtype.value_type if is_list else dtype
     base = base.value_type if pa.types.is_dictionary(base) else base
-    build = _range if isinstance(node, Range) else _term
-    return build(node, kind, base, _Mismatch(query, name, kind, dtype, node.pos))
+    mismatch = _Mismatch(query, name, kind, dtype, node.pos)
+    if isinstance(node, Range):
+        return _range(node, kind, base, mismatch)
+    return _term(node, kind, base, mismatch)
 
 
 class _Mismatch:

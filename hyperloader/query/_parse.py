@@ -149,8 +149,8 @@ def _syntax_reason(text: str, pos: int, token: str, expected: frozenset[str]) ->
         if token in ("+", "-") and re.search(r"[<>]=?\s*$", text[:pos]):
             return f"{reason}: {_SIGN_HINT}"
     if {"TO", "RBRACKET"} <= expected:  # LALR merges both states; the text tells them apart
-        opened = [at for char, at in _open_brackets(text[:pos]) if char in "[{"]
-        has_to = bool(opened) and re.search(r"\bTO\b", text[opened[-1]:pos])
+        starts = [at for char, at in _open_brackets(text[:pos]) if char in "[{"]
+        has_to = bool(starts) and re.search(r"\bTO\b", text[starts[-1]:pos])
         expected = expected - {"TO" if has_to else "RBRACKET"}
     wanted = _describe(expected)
     return f"{reason}: expected {wanted}" if wanted else reason

@@ -116,7 +116,7 @@ def _draw_masks(img: Image.Image, frame_id: str, src: Mapping[str, Any], rois: l
     for m in src.get("masks") or ():
         mask_img = _open(read(m["uri"]), frame_id=frame_id, source_id=src["id"], uri=m["uri"])
         if mask_img.size != img.size:
-            mask_img = mask_img.resize(img.size, Image.NEAREST)
+            mask_img = mask_img.resize(img.size, Image.Resampling.NEAREST)
         if mask_img.mode == "P":
             mask_img = mask_img.convert("RGB")
         arr = np.asarray(mask_img)

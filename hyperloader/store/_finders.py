@@ -11,7 +11,9 @@ from hyperloader.store._lifecycle import create_version, current_version, snapsh
 from hyperloader.store._repo import DatasetRepo
 
 if TYPE_CHECKING:
-    from hyperloader.store._version import DatasetVersion, Frame
+    from typing_extensions import Self
+
+    from hyperloader.store._version import Frame
 
 __all__ = ["VersionFinders"]
 
@@ -24,11 +26,16 @@ def _repo(dataset_name: str | None, dataset_id: str | None, *, create: bool = Fa
 class VersionFinders:
     """Find, create and snapshot versions by dataset and version name or id."""
 
+    if TYPE_CHECKING:  # what the subclass (DatasetVersion) provides
+        def __init__(self, repo: DatasetRepo, version_id: str) -> None: ...
+
+        def get_frame(self, frame_id: str) -> Frame: ...
+
     @classmethod
     def create_version(cls, dataset_name: str | None = None, version_name: str | None = None,
                        parent_version_names: Sequence[str] | None = None,
                        raise_if_exists: bool = False, *,
-                       dataset_id: str | None = None) -> DatasetVersion:
+                       dataset_id: str | None = None) -> Self:
         """Create a draft version whose frames start as its parent's.
 
         Args:
@@ -52,7 +59,7 @@ class VersionFinders:
     @classmethod
     def create_snapshot(cls, dataset_name: str | None = None, publish_name: str | None = None,
                         child_name: str | None = None, *,
-                        dataset_id: str | None = None) -> DatasetVersion:
+                        dataset_id: str | None = None) -> Self:
         """Publish the dataset's draft and open a new draft child of it.
 
         The published version keeps the draft's id and is renamed ``publish_name``
@@ -71,7 +78,7 @@ class VersionFinders:
     @classmethod
     def get_version(cls, dataset_name: str | None = None, version_name: str | None = None, *,
                     dataset_id: str | None = None,
-                    version_id: str | None = None) -> DatasetVersion:
+                    version_id: str | None = None) -> Self:
         """Return a version by name or id; with neither, the current version.
 
         Raises:
@@ -82,7 +89,7 @@ class VersionFinders:
 
     @classmethod
     def _lookup(cls, repo: DatasetRepo, version_name: str | None = None,
-                version_id: str | None = None) -> DatasetVersion:
+                version_id: str | None = None) -> Self:
         if version_id is not None:
             return cls(repo, repo.record(version_id).id)
         if version_name is not None:
@@ -91,7 +98,7 @@ class VersionFinders:
 
     @classmethod
     def get_current(cls, dataset_name: str | None = None, *,
-                    dataset_id: str | None = None) -> DatasetVersion:
+                    dataset_id: str | None = None) -> Self:
         """Return the newest draft, or the latest published version when none is a draft.
 
         Raises:
@@ -101,7 +108,7 @@ class VersionFinders:
         return cls._current(_repo(dataset_name, dataset_id))
 
     @classmethod
-    def _current(cls, repo: DatasetRepo) -> DatasetVersion:
+    def _current(cls, repo: DatasetRepo) -> Self:
         record = current_version(repo, repo.catalog())
         if record is None:
             raise VersionNotFoundError(f"dataset {repo.id!r} has no versions", name=None)
@@ -110,7 +117,7 @@ class VersionFinders:
     @classmethod
     def get_versions(cls, dataset_name: str | None = None, only_published: bool = False,
                      only_draft: bool = False, *,
-                     dataset_id: str | None = None) -> list[DatasetVersion]:
+                     dataset_id: str | None = None) -> list[Self]:
         """Return the dataset's versions in creation order, optionally one status only.
 
         Raises:
@@ -120,9 +127,9 @@ class VersionFinders:
 
     @classmethod
     def _list(cls, repo: DatasetRepo, only_published: bool = False,
-              only_draft: bool = False) -> list[DatasetVersion]:
+              only_draft: bool = False) -> list[Self]:
         catalog = repo.catalog()
-        out = []
+        out: list[Self] = []
         for record in catalog.versions.values():
             published = repo.state(record.id, catalog).published
             if (only_published and not published) or (only_draft and published):

@@ -33,9 +33,9 @@ def latest_published(repo: DatasetRepo, catalog: Catalog) -> VersionRecord | Non
     """Return the version published most recently, or None."""
     best, best_time = None, -1
     for record in catalog.versions.values():
-        state = repo.state(record.id, catalog)
-        if state.published and state.published_at >= best_time:
-            best, best_time = record, state.published_at
+        published_at = repo.state(record.id, catalog).published_at  # None: not published
+        if published_at is not None and published_at >= best_time:
+            best, best_time = record, published_at
     return best
 
 
@@ -61,7 +61,7 @@ def _parent(repo: DatasetRepo, catalog: Catalog,
     return record
 
 
-def create_version(repo: DatasetRepo, name: str, parent_names: Sequence[str] | str | None,
+def create_version(repo: DatasetRepo, name: str | None, parent_names: Sequence[str] | str | None,
                    raise_if_exists: bool) -> str:
     """Create a draft child of a published parent (or with no parent); return its id.
 

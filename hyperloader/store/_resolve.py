@@ -139,6 +139,7 @@ def resolve_chain(store: Store, dataset_id: str, chain: Sequence[Link]) -> Frame
         if hit is not None and hit.seq == link.seq:
             base = hit.tables
             continue
+        start: FrameTables | None
         if hit is not None and hit.seq < link.seq:
             start, todo = hit.tables, [s for q, s in link.segments if q > hit.seq]
         else:

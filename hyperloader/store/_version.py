@@ -165,7 +165,8 @@ class DatasetVersion(VersionFinders):
                                      f"({self.id}) of dataset {self.dataset_name!r}",
                                      frame_id=frame_id, version_id=self.id)
         row, stamps = found
-        return self._frame(*(row[column][0].as_py() for column in _COLUMNS), stamps)
+        doc, saved, saved_in_version = (row[column][0].as_py() for column in _COLUMNS)
+        return self._frame(doc, saved, saved_in_version, stamps)
 
     def get_frames(self) -> Iterator[Frame]:
         """Iterate the version's frames in frame-id order, streamed from its segments.
@@ -187,7 +188,8 @@ class DatasetVersion(VersionFinders):
             stamps = TimestampKeys.from_kinds(self._repo.state(self.id).schema)
             return rows
 
-        return LazyRows(start, _COLUMNS, lambda *row: self._frame(*row, stamps))
+        return LazyRows(start, _COLUMNS, lambda doc, saved, saved_in_version:
+                        self._frame(doc, saved, saved_in_version, stamps))
 
     # -- writing frames --------------------------------------------------------------------
     def add_frames(self, frames: Iterable[Frame | Mapping[str, Any]], upload_retries: int = 3,

@@ -86,10 +86,10 @@ class FrameTargets(list):
     buffers.
     """
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         leaves: list[torch.Tensor] = []
         skeleton = [_strip(t, leaves) for t in self]
-        meta = []
+        meta: list[tuple[type, dict, torch.dtype, tuple[int, ...]]] = []
         by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
         for t in leaves:
             cls = type(t)

@@ -21,7 +21,7 @@ __all__ = ["build_sample", "frame_uris", "version_of"]
 
 FrameDict = Mapping[str, Any]
 #: ``version_id -> {(r, g, b): label id}`` (``DataView.mask_label_ids``).
-MaskIds = Callable[[str | None], Mapping[tuple[int, int, int], int]]
+MaskIds = Callable[[str | None], Mapping[tuple[int, ...], int]]
 
 _DEFAULT_SOURCE = "default"
 
@@ -73,7 +73,7 @@ def build_sample(frame: SingleFrame | FrameGroup | FrameDict,
         DecodeError: when a source or mask cannot be decoded, naming frame, source and URI.
         ValueError: when a ROI has no ``label_num`` (the view enumerates no labels).
     """
-    d = frame.to_dict() if isinstance(frame, (SingleFrame, FrameGroup)) else frame
+    d: FrameDict = frame.to_dict() if isinstance(frame, (SingleFrame, FrameGroup)) else frame
     sources = d["sources"]
     source_ids = [s.get("id", _DEFAULT_SOURCE) for s in sources]
     rois = d.get("rois") or []
