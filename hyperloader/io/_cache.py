@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from hyperloader._fs import is_local
 from hyperloader.errors import StoreError
@@ -43,6 +43,14 @@ logger = logging.getLogger(__name__)
 _COUNTERS = ("hits", "misses", "local", "corrupt", "failed", "bytes_fetched", "evictions",
              "revalidated", "stale")
 _MEMO_MAX = 1 << 18  # verified entries remembered per process (a forgotten one is re-checked)
+
+
+class _Got(NamedTuple):
+    """What ``_ensure`` found: a path, how (local, hit, miss), and a miss's open entry."""
+
+    path: str
+    outcome: str
+    handle: IO[bytes] | None = None
 
 
 class Cache:
@@ -122,12 +130,16 @@ class Cache:
         Raises:
             StoreError: as ``get``.
         """
+        path, _, handle = self._ensure(uri, keep_open=True)
+        if handle is not None:  # just downloaded: opened before anyone could evict it
+            return handle
         try:
-            return open(self.get(uri), "rb")
-        except FileNotFoundError:  # evicted by another process between get and open
+            return open(path, "rb")
+        except FileNotFoundError:  # a hit evicted by another process between get and open
             with self._mutex:
                 self._verified.pop(uri, None)
-            return open(self.get(uri), "rb")
+            path, _, handle = self._ensure(uri, keep_open=True)
+            return handle if handle is not None else open(path, "rb")
 
     def prefetch(self, uris: Iterable[str]) -> list[Future[str]]:
         """Start downloading ``uris`` in the background; return one future per unique URI."""
@@ -324,16 +336,17 @@ class Cache:
             for name, delta in deltas.items():
                 self._counters[name] += delta
 
-    def _ensure(self, uri: str, *, observe: bool = True) -> tuple[str, str]:
-        """Return ``(path, outcome)`` with outcome ``"local"``, ``"hit"`` or ``"miss"``.
+    def _ensure(self, uri: str, *, observe: bool = True, keep_open: bool = False) -> _Got:
+        """Return ``(path, outcome, handle)``; outcome ``"local"``, ``"hit"`` or ``"miss"``.
 
-        ``observe=False`` (prefetching) leaves the future-order cursor where it is.
+        ``observe=False`` (prefetching) leaves the future-order cursor where it is. With
+        ``keep_open`` a miss comes with its entry already open (``handle``, else None).
         """
         try:
             if is_local(uri):
                 local = local_path(uri)
                 self._count(local=1)
-                return local, "local"
+                return _Got(local, "local")
             store = self._entries()
             with self._mutex:
                 if observe:
@@ -347,8 +360,8 @@ class Cache:
                 path = self._lookup(store, uri, next_use, repair=False)
             if path is not None and not self._stale(store, uri):
                 self._count(hits=1)
-                return path, "hit"
-            return self._fetch_locked(store, uri, next_use)
+                return _Got(path, "hit")
+            return self._fetch_locked(store, uri, next_use, keep_open)
         except StoreError:
             self._count(failed=1)
             raise
@@ -442,18 +455,20 @@ class Cache:
         with self._mutex:
             self._verified.pop(uri, None)
 
-    def _fetch_locked(self, store: EntryStore, uri: str, next_use: int) -> tuple[str, str]:
+    def _fetch_locked(self, store: EntryStore, uri: str, next_use: int,
+                      keep_open: bool = False) -> _Got:
         with FileLock(self._layout.lock_path(uri), self.options.lock_timeout_s):
             path = self._lookup(store, uri, next_use, repair=True)
             if path is not None:  # another thread or process fetched it meanwhile
                 self._count(hits=1)
-                return path, "hit"
+                return _Got(path, "hit")
             checked = time.monotonic()
             new = store.download(uri, next_use=next_use, max_bytes=self.max_bytes,
-                                 retry=self.options.retry, want_etag=self._freshness.enabled)
+                                 retry=self.options.retry, want_etag=self._freshness.enabled,
+                                 keep_open=keep_open)
         if self._freshness.enabled:  # what was just fetched is as fresh as a check
             self._freshness.mark(uri, checked)
         self._remember(uri, new.key, new.path, new.size, new.mtime_ns)
         self._count(misses=1, bytes_fetched=new.size, evictions=new.evicted)
-        return new.path, "miss"
+        return _Got(new.path, "miss", new.handle)
 

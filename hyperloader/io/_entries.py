@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 from hyperloader.io._evict import Candidate, EvictionPolicy, take_until
 from hyperloader.io._fetch import download_to, file_digest, over_budget
@@ -42,13 +43,18 @@ class Found:
 
 @dataclass(frozen=True)
 class Admitted:
-    """A download now in the cache, and how many entries made room for it."""
+    """A download now in the cache, and how many entries made room for it.
+
+    ``handle`` is the entry opened for reading before it became visible (when asked for):
+    it reads the downloaded bytes even if another process evicts the entry at once.
+    """
 
     key: str
     path: str
     size: int
     evicted: int
     mtime_ns: int
+    handle: IO[bytes] | None = None
 
 
 class EntryStore:
@@ -105,29 +111,37 @@ class EntryStore:
             _unlink(found.path)
 
     def download(self, uri: str, *, next_use: int, max_bytes: int, retry: RetryPolicy,
-                 want_etag: bool = False) -> Admitted:
+                 want_etag: bool = False, keep_open: bool = False) -> Admitted:
         """Fetch ``uri`` (one request) into a temp file, then evict and admit it.
 
         The caller holds the URI's download lock. The entry's key is derived from the
         URI and the MD5 of the bytes received, so no metadata request is needed first
-        (``want_etag`` adds one on the fsspec path, to record the ETag).
+        (``want_etag`` adds one on the fsspec path, to record the ETag). ``keep_open``
+        returns the entry opened (``Admitted.handle``; the caller closes it).
 
         Raises:
             StoreError: the object is missing, larger than ``max_bytes``, or every attempt
                 failed.
         """
         tmp = self.layout.temp_path(uri)
+        handle: IO[bytes] | None = None
         try:
             size, md5, etag = download_to(uri, tmp, max_bytes=max_bytes, retry=retry,
                                           want_etag=want_etag)
             _check_budget(uri, size, max_bytes)
             key = content_key(uri, md5)
             path = self.layout.entry_path(key, uri)
+            # opened before it is visible: no eviction can come between admission and read
+            handle = open(tmp, "rb") if keep_open else None
             evicted, mtime_ns = self._admit((uri, key, size, md5, etag, next_use), tmp, path,
                                             max_bytes)
+        except BaseException:
+            if handle is not None:
+                handle.close()
+            raise
         finally:
             _unlink(tmp)
-        return Admitted(key, path, size, evicted, mtime_ns)
+        return Admitted(key, path, size, evicted, mtime_ns, handle)
 
     def _admit(self, row: tuple[str, str, int, str, str | None, int], tmp: str, path: str,
                max_bytes: int) -> tuple[int, int]:

@@ -225,6 +225,29 @@ def test_open_reads_content(tmp_path, mem_put):
         assert f.read() == b"open me"
 
 
+def test_open_reads_a_download_another_process_evicts_at_once(tmp_path, mem_put,
+                                                             monkeypatch):
+    """The entry a miss admits may be the first victim of the next admission (Belady puts
+    what was just read furthest away); ``open`` still reads it, without fetching again."""
+    from hyperloader.io._entries import EntryStore
+
+    uri = mem_put("/c/evicted.bin", b"read me once")
+    admit = EntryStore._admit
+    other = Cache(tmp_path / "c", max_bytes=1000)  # another process on the same directory
+
+    def admit_then_evict(self, *args, **kwargs):
+        out = admit(self, *args, **kwargs)
+        other.clear()
+        return out
+
+    monkeypatch.setattr(EntryStore, "_admit", admit_then_evict)
+    with Cache(tmp_path / "c", max_bytes=1000) as cache:
+        with cache.open(uri) as f:
+            assert f.read() == b"read me once"
+        assert cache.stats()["misses"] == 1 and other.stats()["evictions"] == 1
+    other.close()
+
+
 def test_default_cache_follows_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HYPERLOADER_CACHE_MAX_BYTES", "2MiB")
     cache = default_cache()
