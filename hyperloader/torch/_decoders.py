@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 import sys
@@ -130,8 +129,9 @@ def tune_malloc() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # the symbols already loaded (libc among them): ctypes.util.find_library would
+        # run ldconfig in a subprocess, in every DataLoader worker, every epoch
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # musl or no libc: nothing to tune
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int

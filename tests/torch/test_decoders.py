@@ -45,3 +45,21 @@ def test_bad_jpeg_raises_decode_error_with_context():
 def test_tune_malloc_is_idempotent_on_linux():
     assert tune_malloc() is True
     assert tune_malloc() is True
+
+
+def test_tune_malloc_starts_no_subprocess():
+    """Each DataLoader worker tunes malloc at the start of each epoch: no ldconfig run."""
+    import subprocess
+    import sys
+
+    code = """
+import subprocess
+from hyperloader.torch import tune_malloc  # importing torch may run subprocesses itself
+def refuse(*args, **kwargs):
+    raise RuntimeError("tune_malloc started a subprocess")
+subprocess.Popen.__init__ = refuse
+assert tune_malloc() is True
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
