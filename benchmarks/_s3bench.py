@@ -26,6 +26,17 @@ CREDENTIALS = {"key": "testing", "secret": "testing"}
 log = logging.getLogger("bench_remote")
 
 
+def configure_client() -> None:
+    """Set up a benchmark's own process: INFO progress on stderr, quiet hyperloader, and
+    the test credentials for botocore (which s3fs and the direct GET both read)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("hyperloader").setLevel(logging.WARNING)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, CREDENTIALS["key"] if name.endswith("KEY_ID")
+                              else CREDENTIALS["secret"])
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
 # -- data ----------------------------------------------------------------------------------------
 
 def s3_client(endpoint: str) -> Any:

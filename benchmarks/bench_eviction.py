@@ -40,7 +40,7 @@ from typing import Any
 
 import torch
 from _common import REPO, ensure_images  # this directory's helper modules
-from _s3bench import CREDENTIALS, Service, upload
+from _s3bench import CREDENTIALS, Service, configure_client, upload
 from bench_remote import BUCKET, StatsCollate, build_views
 from torch.utils.data import DataLoader
 
@@ -115,12 +115,8 @@ def main() -> None:
                     choices=["sequential", "random"])
     ap.add_argument("--out", type=Path, default=REPO / "bench_data")
     args = ap.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("hyperloader").setLevel(logging.WARNING)
+    configure_client()
     torch.set_num_threads(1)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        os.environ.setdefault(name, "testing")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
     import hyperloader
     from hyperloader import DataView

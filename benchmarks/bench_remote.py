@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import torch
 from _common import REPO, cpu_seconds, ensure_images  # this directory's helper modules
-from _s3bench import CREDENTIALS, Service, s3_client, upload
+from _s3bench import CREDENTIALS, Service, configure_client, s3_client, upload
 from PIL import Image
 from torch.utils.data import DataLoader, get_worker_info
 
@@ -373,12 +373,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "bench_data")
     args = ap.parse_args()
     args.serial_n = min(args.serial_n, args.n)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("hyperloader").setLevel(logging.WARNING)
+    configure_client()
     torch.set_num_threads(1)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        os.environ.setdefault(name, "testing")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
     images = ensure_images(args.out, args.n)
     files = sorted((images / "images").glob("*.jpg"))[:args.n]

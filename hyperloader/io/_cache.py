@@ -274,7 +274,7 @@ class Cache:
         evicted, freed = store.trim(limit)
         with self._mutex:
             self._verified.clear()  # evicted URIs must be looked up again
-            self._counters["evictions"] += evicted
+        self._count(evictions=evicted)
         entries, cached = store.index.totals()
         return {"evicted": evicted, "bytes_freed": freed, "bytes_cached": cached,
                 "entries": entries}

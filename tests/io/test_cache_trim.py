@@ -30,6 +30,11 @@ def _read(path: str) -> bytes:
         return f.read()
 
 
+def _fill(cache: Cache, uris: list[str]) -> None:
+    for uri in uris:
+        cache.get(uri)
+
+
 def _cached(cache: Cache, uris: list[str]) -> list[bool]:
     return [cache.count_missing([u]) == 0 for u in uris]
 
@@ -44,8 +49,7 @@ def _assert_consistent(cache: Cache, entries: int, size: int) -> None:
 def test_trim_evicts_least_recently_read_first(tmp_path, objects):
     uris = objects(5)
     with Cache(tmp_path / "c", max_bytes=10_000, options=LRU) as cache:
-        for uri in uris:
-            cache.get(uri)
+        _fill(cache, uris)
         cache.get(uris[0])
         cache.get(uris[2])  # least recently read now: 1, 3, 4, then 0, 2
         result = cache.trim(250)
@@ -64,8 +68,7 @@ def test_trim_follows_the_future_order_under_belady(tmp_path, objects):
     uris = objects(4)
     with Cache(tmp_path / "c", max_bytes=10_000,
                options=CacheOptions(eviction="belady")) as cache:
-        for uri in uris:
-            cache.get(uri)
+        _fill(cache, uris)
         cache.set_future_order([uris[3], uris[0], uris[1]])  # 2 is never read again
         assert cache.trim(200) == {"evicted": 2, "bytes_freed": 200, "bytes_cached": 200,
                                    "entries": 2}
@@ -76,8 +79,7 @@ def test_trim_follows_the_future_order_under_belady(tmp_path, objects):
 def test_trim_under_the_target_evicts_nothing(tmp_path, objects):
     uris = objects(3)
     with Cache(tmp_path / "c", max_bytes=10_000, options=LRU) as cache:
-        for uri in uris:
-            cache.get(uri)
+        _fill(cache, uris)
         assert cache.trim() == {"evicted": 0, "bytes_freed": 0, "bytes_cached": 300,
                                 "entries": 3}
         assert cache.trim(300)["evicted"] == 0
@@ -88,8 +90,7 @@ def test_trim_under_the_target_evicts_nothing(tmp_path, objects):
 def test_trim_defaults_to_the_budget_and_accepts_size_text(tmp_path, objects):
     uris = objects(6)
     with Cache(tmp_path / "c", max_bytes=10_000, options=LRU) as big:
-        for uri in uris:
-            big.get(uri)
+        _fill(big, uris)
     with Cache(tmp_path / "c", max_bytes=450, options=LRU) as small:  # a lowered budget
         assert small.trim() == {"evicted": 2, "bytes_freed": 200, "bytes_cached": 400,
                                 "entries": 4}
@@ -197,8 +198,7 @@ def test_trim_while_threads_read(tmp_path, objects):
 def test_invalid_sizes_raise_and_leave_the_cache_alone(tmp_path, objects, size, match):
     uris = objects(2)
     with Cache(tmp_path / "c", max_bytes=10_000) as cache:
-        for uri in uris:
-            cache.get(uri)
+        _fill(cache, uris)
         with pytest.raises(ValueError, match=match):
             cache.trim(size)
         stats = cache.stats()
